@@ -1,0 +1,30 @@
+namespace Perms.Grains.Permissions;
+
+/// <summary>
+/// An <c>organizationRole</c> row that cannot be read. Better Auth answers HTTP 500 to every check in that organization;
+/// Perms fails those checks with an error naming the row, and never turns it into an allow.
+/// </summary>
+public sealed class DynamicRoleException : Exception
+{
+    /// <summary>Creates the error for one row.</summary>
+    public DynamicRoleException(string organizationId, string rowId, string role, string detail)
+        : base($"organizationRole row \"{rowId}\" (role \"{role}\") of organization \"{organizationId}\" has an invalid permission column: {detail}")
+    {
+        OrganizationId = organizationId;
+        RowId = rowId;
+        Role = role;
+        Detail = detail;
+    }
+
+    /// <summary>The organization whose checks fail.</summary>
+    public string OrganizationId { get; }
+
+    /// <summary>The id of the broken row.</summary>
+    public string RowId { get; }
+
+    /// <summary>The role name on the broken row.</summary>
+    public string Role { get; }
+
+    /// <summary>What is wrong with the row's <c>permission</c> column.</summary>
+    public string Detail { get; }
+}

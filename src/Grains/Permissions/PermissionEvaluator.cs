@@ -1,0 +1,97 @@
+using Perms.Grains.Interfaces.Permissions;
+using Perms.Grains.Interfaces.Policy;
+
+namespace Perms.Grains.Permissions;
+
+/// <summary>
+/// Better Auth 1.7's permission checks over compiled state: the organization plugin's <c>hasPermission</c> and the
+/// admin plugin's <c>userHasPermission</c>, with Perms' documented differences (bans, prototype-key names). Pure and
+/// allocation-free: everything that needs parsing was parsed when the state was loaded.
+/// </summary>
+public static class PermissionEvaluator
+{
+    /// <summary>May the user do all of <paramref name="request"/> in the organization whose roles are given?</summary>
+    /// <param name="policy">The compiled policy (ban mode).</param>
+    /// <param name="organizationRoles">The organization's roles (<see cref="CompiledPolicy.RolesForOrganization"/>).</param>
+    /// <param name="user">The user row, or null if there is none.</param>
+    /// <param name="memberRoles">The member's roles in that organization, or null if the user is not a member.</param>
+    /// <param name="request">What is asked.</param>
+    /// <param name="now">The current time, for ban expiry.</param>
+    public static PermissionDecision CheckOrganization(
+        CompiledPolicy policy,
+        RoleSet organizationRoles,
+        UserRecord? user,
+        RoleNames? memberRoles,
+        PermissionRequest request,
+        DateTimeOffset now)
+    {
+        if (user is null)
+        {
+            return PermissionDecision.Denied(DecisionReason.UserNotFound);
+        }
+
+        if (policy.BanMode == BanMode.Deny && user.IsBannedAt(now))
+        {
+            return PermissionDecision.Denied(DecisionReason.Banned);
+        }
+
+        if (memberRoles is null)
+        {
+            return PermissionDecision.Denied(DecisionReason.NotAMember);
+        }
+
+        return FirstGrantingRole(organizationRoles, memberRoles, request);
+    }
+
+    /// <summary>May the user do all of <paramref name="request"/> at platform level (admin plugin, no organization)?</summary>
+    /// <param name="policy">The compiled policy (admin roles, adminUserIds, ban mode).</param>
+    /// <param name="user">The user row, or null if there is none.</param>
+    /// <param name="platformRoles">The user's platform roles (<see cref="CompiledPolicy.PlatformRolesOf"/>).</param>
+    /// <param name="request">What is asked.</param>
+    /// <param name="now">The current time, for ban expiry.</param>
+    public static PermissionDecision CheckPlatform(
+        CompiledPolicy policy,
+        UserRecord? user,
+        RoleNames platformRoles,
+        PermissionRequest request,
+        DateTimeOffset now)
+    {
+        if (user is null)
+        {
+            return PermissionDecision.Denied(DecisionReason.UserNotFound);
+        }
+
+        if (policy.BanMode == BanMode.Deny && user.IsBannedAt(now))
+        {
+            return PermissionDecision.Denied(DecisionReason.Banned);
+        }
+
+        // Better Auth checks adminUserIds before it looks at the request at all: even an empty request passes.
+        if (policy.AdminUserIds.Contains(user.Id))
+        {
+            return PermissionDecision.AdminUserId;
+        }
+
+        return FirstGrantingRole(policy.AdminRoles, platformRoles, request);
+    }
+
+    private static PermissionDecision FirstGrantingRole(RoleSet roles, RoleNames held, PermissionRequest request)
+    {
+        if (request.IsEmpty)
+        {
+            return PermissionDecision.Denied(DecisionReason.EmptyRequest);
+        }
+
+        // One single role must grant the whole request; grants are never combined across roles. Roles are tried in
+        // stored order, so the granting role reported is the one Better Auth would stop at.
+        foreach (var name in held.Names)
+        {
+            if (roles.TryGetRole(name, out var role) && role.Grants(request))
+            {
+                return PermissionDecision.GrantedBy(role.Name);
+            }
+        }
+
+        return PermissionDecision.Denied(roles.Declares(request) ? DecisionReason.NoRoleGrants : DecisionReason.UnknownPermission);
+    }
+}
