@@ -2,13 +2,20 @@ using Perms.Grains.Permissions;
 using Perms.Silo.Commands;
 using Perms.Silo.Configuration;
 
-if (args is ["policy", .. var rest])
+switch (args)
 {
-    return PolicyCommand.Run(rest, Console.Out, Console.Error);
+    case ["policy", .. var policyArgs]:
+        return PolicyCommand.Run(policyArgs, Console.Out, Console.Error);
+    case ["schema", "check", .. var schemaArgs]:
+        return await SchemaCommand.RunAsync(schemaArgs, Console.Out, Console.Error);
+    case ["schema", ..]:
+        Console.Error.WriteLine("usage: perms schema check [--Perms:Database:ConnectionString=...] [--Perms:Database:Layout=...]");
+        return 2;
 }
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddPermsPolicy(builder.Configuration);
+builder.Services.AddBetterAuthDatabase(builder.Configuration);
 
 using var host = builder.Build();
 

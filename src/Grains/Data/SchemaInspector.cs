@@ -1,0 +1,107 @@
+using Npgsql;
+
+namespace Perms.Grains.Data;
+
+/// <summary>
+/// Checks that the configured tables and columns exist and are readable by the connecting role, and that the
+/// required indexes exist; says exactly what is missing and the DDL that creates each missing index. Reads only the
+/// system catalogs.
+/// </summary>
+public sealed class SchemaInspector(NpgsqlDataSource dataSource, TableLayout layout)
+{
+    private const string ColumnsSql = """
+        SELECT a.attname, has_column_privilege(c.oid, a.attnum, 'SELECT')
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+        """;
+
+    // Each index's key columns in order (indkey is an int2vector; expression columns have attnum 0 and are skipped).
+    private const string IndexesSql = """
+        SELECT ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+                     ORDER BY k.ord)
+        FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND i.indisvalid AND i.indpred IS NULL
+        """;
+
+    /// <summary>Runs the check. An empty list means everything is in place.</summary>
+    public async Task<IReadOnlyList<SchemaFinding>> CheckAsync(CancellationToken cancellationToken)
+    {
+        var findings = new List<SchemaFinding>();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var presentTables = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (table, logicalColumns) in TableLayout.Model)
+        {
+            var columns = await ReadColumnsAsync(connection, layout.Table(table), cancellationToken).ConfigureAwait(false);
+            if (columns.Count == 0)
+            {
+                findings.Add(new(SchemaSeverity.Error, $"table {Describe(table)} does not exist (or the role cannot see it); set Perms:Database:Tables:{table} or the layout"));
+                continue;
+            }
+
+            presentTables.Add(table);
+            foreach (var column in logicalColumns)
+            {
+                var physical = layout.Column(table, column);
+                if (!columns.TryGetValue(physical, out var readable))
+                {
+                    findings.Add(new(SchemaSeverity.Error, $"column {Describe(table)}.{TableLayout.Quote(physical)} ({table}.{column}) does not exist; set Perms:Database:Columns:{table}:{column} or the layout"));
+                }
+                else if (!readable)
+                {
+                    findings.Add(new(SchemaSeverity.Error, $"column {Describe(table)}.{TableLayout.Quote(physical)} is not readable by the connecting role; GRANT SELECT ON {layout.QualifiedTable(table)} TO <role>"));
+                }
+            }
+        }
+
+        foreach (var index in RequiredIndex.All.Where(i => presentTables.Contains(i.Table)))
+        {
+            var wanted = index.Columns.Select(c => layout.Column(index.Table, c)).ToArray();
+            var existing = await ReadIndexesAsync(connection, layout.Table(index.Table), cancellationToken).ConfigureAwait(false);
+            if (!existing.Any(keys => keys.Length >= wanted.Length && keys.Take(wanted.Length).SequenceEqual(wanted, StringComparer.Ordinal)))
+            {
+                var name = TableLayout.Quote(Truncate($"{layout.Table(index.Table)}_{string.Join("_", wanted)}_perms_idx"));
+                findings.Add(new(
+                    SchemaSeverity.MissingIndex,
+                    $"no index on {Describe(index.Table)} ({string.Join(", ", wanted.Select(TableLayout.Quote))}) — {index.Why}",
+                    $"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {layout.QualifiedTable(index.Table)} ({string.Join(", ", wanted.Select(TableLayout.Quote))});"));
+            }
+        }
+
+        return findings;
+    }
+
+    private async Task<Dictionary<string, bool>> ReadColumnsAsync(NpgsqlConnection connection, string table, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(ColumnsSql, connection) { Parameters = { new() { Value = layout.Schema }, new() { Value = table } } };
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var columns = new Dictionary<string, bool>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            columns[reader.GetString(0)] = reader.GetBoolean(1);
+        }
+
+        return columns;
+    }
+
+    private async Task<List<string[]>> ReadIndexesAsync(NpgsqlConnection connection, string table, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(IndexesSql, connection) { Parameters = { new() { Value = layout.Schema }, new() { Value = table } } };
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var indexes = new List<string[]>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            indexes.Add(reader.GetFieldValue<string[]>(0));
+        }
+
+        return indexes;
+    }
+
+    private string Describe(string table) => $"{layout.QualifiedTable(table)} ({table})";
+
+    private static string Truncate(string name) => name.Length <= 63 ? name : name[..63];
+}
