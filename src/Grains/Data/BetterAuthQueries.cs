@@ -1,3 +1,5 @@
+using Perms.Grains.Interfaces.Data;
+
 namespace Perms.Grains.Data;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Perms.Grains.Interfaces.Data;
 using System.Collections.Immutable;
 using System.Data;
 using Npgsql;

@@ -1,3 +1,4 @@
+using Perms.Grains.Interfaces.Data;
 using Npgsql;
 
 namespace Perms.Grains.Data;

@@ -1,5 +1,6 @@
 using Perms.Grains.Interfaces.Permissions;
 using Perms.Grains.Interfaces.Policy;
+using Perms.Grains.State;
 
 namespace Perms.Grains.Permissions;
 
@@ -41,6 +42,37 @@ public static class PermissionEvaluator
         }
 
         return FirstGrantingRole(organizationRoles, memberRoles, request);
+    }
+
+    /// <summary>
+    /// May the user do all of <paramref name="request"/> in the organization, from compiled snapshots. The order is
+    /// Better Auth's: a non-member is answered before the organization's roles are read, so a malformed dynamic role
+    /// fails only its members' checks.
+    /// </summary>
+    /// <exception cref="DynamicRoleException">The user is a member and a dynamic role of the organization is malformed.</exception>
+    public static PermissionDecision CheckOrganization(
+        CompiledPolicy policy,
+        CompiledUserState user,
+        CompiledOrganizationState organization,
+        PermissionRequest request,
+        DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(organization);
+        var memberRoles = user.RolesIn(organization.Snapshot.OrganizationId);
+        if (user.User is null || memberRoles is null || (policy.BanMode == BanMode.Deny && user.User.IsBannedAt(now)))
+        {
+            return CheckOrganization(policy, policy.OrganizationRoles, user.User, memberRoles, request, now);
+        }
+
+        return CheckOrganization(policy, organization.RolesOrThrow(), user.User, memberRoles, request, now);
+    }
+
+    /// <summary>May the user do all of <paramref name="request"/> at platform level, from a compiled snapshot.</summary>
+    public static PermissionDecision CheckPlatform(CompiledPolicy policy, CompiledUserState user, PermissionRequest request, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return CheckPlatform(policy, user.User, user.PlatformRoles, request, now);
     }
 
     /// <summary>May the user do all of <paramref name="request"/> at platform level (admin plugin, no organization)?</summary>

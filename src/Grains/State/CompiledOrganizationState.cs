@@ -33,4 +33,9 @@ public sealed class CompiledOrganizationState
 
     /// <summary>Why every check in this organization fails, or null.</summary>
     public DynamicRoleException? Error { get; }
+
+    /// <summary>The roles in force.</summary>
+    /// <exception cref="DynamicRoleException">A dynamic role of the organization is malformed.</exception>
+    public RoleSet RolesOrThrow() =>
+        Roles ?? throw new DynamicRoleException(Error!.OrganizationId, Error.RowId, Error.Role, Error.Detail);
 }

@@ -1,3 +1,4 @@
+using Perms.Grains.Interfaces.Data;
 using Microsoft.Extensions.Options;
 using Perms.Grains.Data;
 using Perms.Silo.Configuration;

@@ -1,4 +1,4 @@
-using Perms.Grains.Data;
+using Perms.Grains.Interfaces.Data;
 
 namespace Perms.Silo.Configuration;
 

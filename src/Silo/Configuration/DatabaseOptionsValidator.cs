@@ -1,6 +1,6 @@
+using Perms.Grains.Interfaces.Data;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Perms.Grains.Data;
 
 namespace Perms.Silo.Configuration;
 

@@ -1,3 +1,4 @@
+using Perms.Grains.Interfaces.Data;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;

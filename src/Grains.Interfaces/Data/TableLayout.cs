@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Text;
 
-namespace Perms.Grains.Data;
+namespace Perms.Grains.Interfaces.Data;
 
 /// <summary>
 /// The physical names of the Better Auth tables and columns Perms reads. Better Auth lets an app rename every table
