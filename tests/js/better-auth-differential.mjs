@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The Better Auth side of Perms' differential test.
 //
-//   node better-auth-differential.mjs --layout default|plural-snake --schema SCHEMA [--dynamic on|off]
+//   node better-auth-differential.mjs --layout default|plural-snake|use-plural --schema SCHEMA [--dynamic on|off]
 //
 // With PERMS_TEST_POSTGRES_URL set, it (re)creates PostgreSQL schema SCHEMA, creates Better Auth 1.7's tables in it
 // with Better Auth's own migration API, fills them through Better Auth's server API (plus a few rows written in SQL
@@ -16,6 +16,8 @@ import { parseArgs } from "node:util";
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
 import { admin, organization } from "better-auth/plugins";
+// Not re-exported by better-auth's package exports; better-auth 1.7.25 depends on exactly this version (package-lock).
+import { createKyselyAdapter, kyselyAdapter } from "@better-auth/kysely-adapter";
 import { createAccessControl } from "better-auth/plugins/access";
 import {
   defaultRoles as adminDefaultRoles,
@@ -31,8 +33,12 @@ console.debug = console.error;
 console.warn = console.error;
 
 const USAGE =
-  "usage: node better-auth-differential.mjs --layout default|plural-snake --schema SCHEMA [--dynamic on|off]\n" +
+  "usage: node better-auth-differential.mjs --layout default|plural-snake|use-plural --schema SCHEMA [--dynamic on|off] [--ids text|uuid] [--migrate-only]\n" +
+  "  --migrate-only: only create Better Auth's (empty) tables and print their names (for benchmarks and datasets)\n" +
   "  needs PERMS_TEST_POSTGRES_URL (postgres://user:password@host:port/db); scripts/test sets it.";
+
+// "text" (Better Auth's default) or "uuid" (advanced.database.generateId); set once from --ids.
+let ID_KIND = "text";
 
 const started = performance.now();
 const log = (msg) => process.stderr.write(`[better-auth-differential ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
@@ -79,8 +85,24 @@ function buildPolicy({ dynamic, adminUserIds }) {
 const snake = (name) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const snakeFields = (...names) => Object.fromEntries(names.map((n) => [n, snake(n)]));
 
-function layoutOptions(layout) {
+const LAYOUTS = ["default", "plural-snake", "use-plural"];
+
+// Better Auth's usePlural (an option of its Kysely adapter): every table is the model name plus "s", columns keep
+// their camelCase field names. Its migration API ignores usePlural (getMigrations resolves names with
+// usePlural: false and refuses adapter instances), so the migration is given the same plural names as modelName;
+// the adapter's runtime schema check then verifies the tables are exactly the ones usePlural addresses.
+const usePluralModelNames = (...models) => Object.fromEntries(models.map((m) => [m, { modelName: `${m}s` }]));
+
+function layoutOptions(layout, { migration }) {
   if (layout === "default") return { core: {}, orgSchema: undefined, adminSchema: undefined };
+  if (layout === "use-plural") {
+    if (!migration) return { core: {}, orgSchema: undefined, adminSchema: undefined, usePlural: true };
+    return {
+      core: usePluralModelNames("user", "session", "account", "verification"),
+      orgSchema: usePluralModelNames("organization", "member", "invitation", "team", "teamMember", "organizationRole"),
+      adminSchema: undefined,
+    };
+  }
   // The seed ADR's layout: plural table names, snake_case columns.
   return {
     core: {
@@ -157,13 +179,16 @@ function makeLogger() {
   };
 }
 
-function makeAuth({ pool, layout, dynamic, adminUserIds, logger }) {
-  const lo = layoutOptions(layout);
+// `kysely` (over the same pool) is needed only for use-plural: usePlural is an option of the adapter instance.
+function makeAuth({ pool, kysely, layout, dynamic, adminUserIds, logger, migration = false }) {
+  const lo = layoutOptions(layout, { migration });
   return betterAuth({
+    // --ids uuid: Better Auth's generateId "uuid", which makes every id column a PostgreSQL uuid.
+    ...(ID_KIND === "uuid" ? { advanced: { database: { generateId: "uuid" } } } : {}),
     appName: "perms-differential",
     baseURL: "http://127.0.0.1:3000",
     secret: "perms-differential-test-secret-0123456789abcdef",
-    database: pool,
+    database: lo.usePlural ? kyselyAdapter(kysely, { type: "postgres", usePlural: true, transaction: true }) : pool,
     logger,
     telemetry: { enabled: false },
     rateLimit: { enabled: false },
@@ -288,6 +313,8 @@ async function main() {
         layout: { type: "string" },
         schema: { type: "string" },
         dynamic: { type: "string", default: "on" },
+        "migrate-only": { type: "boolean", default: false },
+        ids: { type: "string", default: "text" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -300,8 +327,8 @@ async function main() {
     process.stderr.write(USAGE + "\n");
     return 0;
   }
-  if (args.layout !== "default" && args.layout !== "plural-snake") {
-    throw new UsageError(`--layout must be "default" or "plural-snake" (got ${JSON.stringify(args.layout ?? null)})`);
+  if (!LAYOUTS.includes(args.layout)) {
+    throw new UsageError(`--layout must be one of ${LAYOUTS.map((l) => `"${l}"`).join(", ")} (got ${JSON.stringify(args.layout ?? null)})`);
   }
   if (!args.schema || !/^[a-z_][a-z0-9_]{0,62}$/.test(args.schema)) {
     throw new UsageError(`--schema must be a lower-case SQL identifier [a-z_][a-z0-9_]* of at most 63 characters (got ${JSON.stringify(args.schema ?? null)})`);
@@ -309,6 +336,10 @@ async function main() {
   if (["public", "information_schema"].includes(args.schema) || args.schema.startsWith("pg_")) {
     throw new UsageError(`--schema ${args.schema}: refusing to drop a system or the public schema`);
   }
+  if (args.ids !== "text" && args.ids !== "uuid") {
+    throw new UsageError(`--ids must be "text" or "uuid" (got ${JSON.stringify(args.ids)})`);
+  }
+  ID_KIND = args.ids;
   if (args.dynamic !== "on" && args.dynamic !== "off") {
     throw new UsageError(`--dynamic must be "on" or "off" (got ${JSON.stringify(args.dynamic)})`);
   }
@@ -337,18 +368,20 @@ async function main() {
   const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max: 8 });
   pool.on("error", (e) => log(`pg pool error: ${e.message}`));
   try {
-    return await run({ pool, layout, schema, dynamic });
+    return await run({ pool, layout, schema, dynamic, migrateOnly: args["migrate-only"] });
   } finally {
     await pool.end();
   }
 }
 
-async function run({ pool, layout, schema, dynamic }) {
+async function run({ pool, layout, schema, dynamic, migrateOnly }) {
   const logger = makeLogger();
+  // The same Kysely instance Better Auth builds over a pg pool (PostgresDialect), for the use-plural adapter.
+  const { kysely } = await createKyselyAdapter({ database: pool });
 
   // 1b. Better Auth's migration. The organizationRole table exists only with dynamic access control on; it is created
   //     (and filled) in both modes, so that with --dynamic off Perms must show it ignores those rows as Better Auth does.
-  const migrationAuth = makeAuth({ pool, layout, dynamic: true, adminUserIds: [], logger });
+  const migrationAuth = makeAuth({ pool, kysely, layout, dynamic: true, adminUserIds: [], logger, migration: true });
   const { toBeCreated, toBeAdded, runMigrations } = await getMigrations(migrationAuth.options);
   log(`migrating: creating ${toBeCreated.map((t) => t.table).join(", ")}${toBeAdded.length ? `; adding to ${toBeAdded.map((t) => t.table).join(", ")}` : ""}`);
   await runMigrations();
@@ -382,6 +415,11 @@ async function run({ pool, layout, schema, dynamic }) {
     }
     if (missing.length) throw new Error(`after migration, columns are missing in schema ${schema}: ${missing.join(", ")}`);
   }
+  if (migrateOnly) {
+    // For benchmarks and the load-test dataset: Better Auth's empty tables, and the names Perms reads.
+    process.stdout.write(JSON.stringify({ layout, schema, betterAuthVersion: "1.7.25", tables }) + "\n");
+    return 0;
+  }
 
   const sqlWritten = [];
   const sql = async (purpose, text, params, info = {}) => {
@@ -392,7 +430,7 @@ async function run({ pool, layout, schema, dynamic }) {
   };
 
   // 2. Users, through sign-up (an auth instance without adminUserIds: the ids are not known yet).
-  const signupAuth = makeAuth({ pool, layout, dynamic: true, adminUserIds: [], logger });
+  const signupAuth = makeAuth({ pool, kysely, layout, dynamic: true, adminUserIds: [], logger });
   const userSpecs = [
     "owner-a", // creates organization A
     "owner-b", // creates organization B
@@ -430,7 +468,7 @@ async function run({ pool, layout, schema, dynamic }) {
   log(`signed up ${userSpecs.length} users`);
 
   const adminUserIds = [users["listed-admin"].id];
-  const auth = makeAuth({ pool, layout, dynamic: true, adminUserIds, logger });
+  const auth = makeAuth({ pool, kysely, layout, dynamic: true, adminUserIds, logger });
   const U = (label) => users[label].id;
   const H = (label) => users[label].headers;
 
@@ -575,11 +613,7 @@ async function run({ pool, layout, schema, dynamic }) {
   }
   const roleRow = async (purpose, org, role, permission) => {
     const id = randomUUID();
-    const TM = (f) => q(C("teamMember", f));
-  const { rows: teamMemberRows } = await pool.query(
-    `SELECT ${TM("teamId")} AS "teamId", ${TM("userId")} AS "userId" FROM ${q(T("teamMember"))} ORDER BY 1, 2`,
-  );
-  const R = (f) => q(C("organizationRole", f));
+    const R = (f) => q(C("organizationRole", f));
     await sql(
       purpose,
       `INSERT INTO ${q(T("organizationRole"))} (id, ${R("organizationId")}, ${R("role")}, ${R("permission")}, ${R("createdAt")}) VALUES ($1, $2, $3, $4, now())`,
@@ -632,7 +666,7 @@ async function run({ pool, layout, schema, dynamic }) {
   log("seeded");
 
   // 9. Better Auth's decisions, from an instance configured exactly as the policy says.
-  const checkAuth = makeAuth({ pool, layout, dynamic, adminUserIds, logger });
+  const checkAuth = makeAuth({ pool, kysely, layout, dynamic, adminUserIds, logger });
   const orgIds = Object.keys(orgs).map(O);
   const unknownOrgId = "org-that-does-not-exist";
   const orgJobs = [];

@@ -68,6 +68,11 @@ public sealed class PostgresBetterAuthReader : IBetterAuthReader
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new UserSnapshot(userId, user, Group(roles, teams), readAt);
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidTextRepresentation)
+        {
+            // The id cannot even be converted to the id column's type (uuid or integer ids): no row can have it.
+            return new UserSnapshot(userId, null, [], DateTimeOffset.UtcNow);
+        }
         catch (Exception e) when (Translate(e, $"user \"{Shorten(userId)}\"") is { } translated)
         {
             throw translated;
@@ -111,6 +116,11 @@ public sealed class PostgresBetterAuthReader : IBetterAuthReader
             await reader.DisposeAsync().ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new OrganizationSnapshot(organizationId, exists, rows.ToImmutable(), readAt);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidTextRepresentation)
+        {
+            // As for users: an id the column type cannot hold names no organization.
+            return new OrganizationSnapshot(organizationId, false, [], DateTimeOffset.UtcNow);
         }
         catch (Exception e) when (Translate(e, $"organization \"{Shorten(organizationId)}\"") is { } translated)
         {

@@ -104,5 +104,29 @@ public sealed class SchemaInspector(NpgsqlDataSource dataSource, TableLayout lay
 
     private string Describe(string table) => $"{layout.QualifiedTable(table)} ({table})";
 
-    private static string Truncate(string name) => name.Length <= 63 ? name : name[..63];
+    /// <summary>
+    /// PostgreSQL cuts identifiers at 63 bytes, so a long name would silently collide with another (and IF NOT EXISTS
+    /// would then skip it): past the limit, keep a prefix and add a hash of the whole name.
+    /// </summary>
+    private static string Truncate(string name)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(name) <= 63)
+        {
+            return name;
+        }
+
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+        var prefix = name;
+        while (System.Text.Encoding.UTF8.GetByteCount(prefix) > 63 - 9)
+        {
+            prefix = prefix[..^1];
+        }
+
+        if (char.IsHighSurrogate(prefix[^1]))
+        {
+            prefix = prefix[..^1];
+        }
+
+        return $"{prefix}_{hash}";
+    }
 }

@@ -31,13 +31,16 @@ internal sealed class BetterAuthDatabase : IAsyncDisposable
     /// <summary>The root of <see cref="Output"/>.</summary>
     public JsonElement Root => Output.RootElement;
 
-    /// <summary>Creates the database: <paramref name="layout"/> is <c>default</c> or <c>plural-snake</c>.</summary>
-    public static async Task<BetterAuthDatabase> CreateAsync(string layout, bool dynamic)
+    /// <summary>Creates the database: <paramref name="layout"/> is <c>default</c>, <c>plural-snake</c> or <c>use-plural</c>.</summary>
+    /// <param name="layout">The script's layout.</param>
+    /// <param name="dynamic">Whether dynamic access control is on.</param>
+    /// <param name="ids"><c>text</c> (Better Auth's default) or <c>uuid</c> (its <c>generateId: "uuid"</c>: uuid id columns).</param>
+    public static async Task<BetterAuthDatabase> CreateAsync(string layout, bool dynamic, string ids = "text")
     {
-        var schema = $"ba_{layout.Replace('-', '_')}_{(dynamic ? "dyn" : "static")}_{Guid.NewGuid().ToString("N")[..8]}";
+        var schema = $"ba_{layout.Replace('-', '_')}_{(dynamic ? "dyn" : "static")}_{ids}_{Guid.NewGuid().ToString("N")[..8]}";
         var json = await Node.RunAsync(
             Path.Combine(TestEnvironment.RepositoryRoot, "tests", "js"),
-            ["better-auth-differential.mjs", "--layout", layout, "--schema", schema, "--dynamic", dynamic ? "on" : "off"]);
+            ["better-auth-differential.mjs", "--layout", layout, "--schema", schema, "--dynamic", dynamic ? "on" : "off", "--ids", ids]);
 
         var role = $"{schema}_reader";
         var password = Guid.NewGuid().ToString("N");

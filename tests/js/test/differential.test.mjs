@@ -1,5 +1,5 @@
-// Runs better-auth-differential.mjs against the PostgreSQL server of scripts/test (PERMS_TEST_POSTGRES_URL) for both
-// table layouts and both dynamic-access-control settings, and checks that the JSON it prints is well formed and
+// Runs better-auth-differential.mjs against the PostgreSQL server of scripts/test (PERMS_TEST_POSTGRES_URL) for the
+// three table layouts and both dynamic-access-control settings, and checks that the JSON it prints is well formed and
 // that a few of Better Auth's decisions are the ones shared/design/better-auth-semantics.md describes.
 
 import assert from "node:assert/strict";
@@ -60,7 +60,37 @@ const EXPECTED_TABLES = {
     team: ["teams", { id: "id", organizationId: "organization_id" }],
     teamMember: ["team_members", { teamId: "team_id", userId: "user_id" }],
   },
+  // Better Auth's usePlural: the model name plus "s", columns unchanged.
+  "use-plural": {
+    user: ["users", { id: "id", role: "role", banned: "banned", banExpires: "banExpires" }],
+    member: ["members", { id: "id", organizationId: "organizationId", userId: "userId", role: "role", createdAt: "createdAt" }],
+    organization: ["organizations", { id: "id" }],
+    organizationRole: ["organizationRoles", { id: "id", organizationId: "organizationId", role: "role", permission: "permission" }],
+    team: ["teams", { id: "id", organizationId: "organizationId" }],
+    teamMember: ["teamMembers", { teamId: "teamId", userId: "userId" }],
+  },
 };
+
+// Every table in the schema after a run: Better Auth's migration must have created these and nothing else.
+const EXPECTED_SCHEMA_TABLES = {
+  default: ["account", "invitation", "member", "organization", "organizationRole", "session", "team", "teamMember", "user", "verification"],
+  "plural-snake": ["accounts", "invitations", "members", "organization_roles", "organizations", "sessions", "team_members", "teams", "users", "verifications"],
+  "use-plural": ["accounts", "invitations", "members", "organizationRoles", "organizations", "sessions", "teamMembers", "teams", "users", "verifications"],
+};
+
+async function schemaTables(url, schema) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name COLLATE \"C\"",
+      [schema],
+    );
+    return rows.map((r) => r.table_name);
+  } finally {
+    await client.end();
+  }
+}
 
 function checkShape(doc, { layout, schema, dynamic }) {
   assert.equal(doc.layout, layout);
@@ -158,7 +188,7 @@ function checkAnchors(doc) {
   }
 }
 
-for (const layout of ["default", "plural-snake"]) {
+for (const layout of ["default", "plural-snake", "use-plural"]) {
   for (const dynamic of [true, false]) {
     test(`seeds the ${layout} layout with dynamic access control ${dynamic ? "on" : "off"} and prints well-formed decisions`, async (t) => {
       const url = postgresUrl();
@@ -171,6 +201,7 @@ for (const layout of ["default", "plural-snake"]) {
       const doc = JSON.parse(lines[0]);
       checkShape(doc, { layout, schema, dynamic });
       checkAnchors(doc);
+      assert.deepEqual(await schemaTables(url, schema), EXPECTED_SCHEMA_TABLES[layout], "the tables Better Auth created");
     });
   }
 }
