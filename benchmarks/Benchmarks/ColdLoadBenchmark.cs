@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Npgsql;
+using Perms.Grains.Data;
+using Perms.Grains.Interfaces.Data;
+
+namespace Perms.Benchmarks;
+
+/// <summary>
+/// Cold loads through the real reader against a generated Better Auth dataset: one user's row, memberships and teams;
+/// one organization's row and dynamic roles. Baseline, measured in the same run over the same pool: a primary-key
+/// point SELECT on the user table. Sequential, one caller. Targets: p50 ≤ 1 ms, p99 ≤ 5 ms.
+/// </summary>
+internal static class ColdLoadBenchmark
+{
+    public const string Usage = "usage: Benchmarks cold-load --connection CONNSTRING --schema SCHEMA [--layout better-auth-default] [--samples 20000] [--seed 7]";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            options[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        if (!options.TryGetValue("connection", out var connection) || !options.TryGetValue("schema", out var schema))
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        var samples = int.Parse(options.GetValueOrDefault("samples", "20000"), System.Globalization.CultureInfo.InvariantCulture);
+        var random = new Random(int.Parse(options.GetValueOrDefault("seed", "7"), System.Globalization.CultureInfo.InvariantCulture));
+        var errors = new List<string>();
+        var layout = TableLayout.Create(options.GetValueOrDefault("layout", TableLayout.BetterAuthDefault), schema, null, null, "--layout", errors)
+            ?? throw new ArgumentException(string.Join("; ", errors));
+
+        await using var dataSource = BetterAuthDataSource.Create(connection, TimeSpan.FromSeconds(5));
+        var reader = new PostgresBetterAuthReader(dataSource, layout);
+        var userIds = await ReadIdsAsync(dataSource, $"SELECT {layout.QuotedColumn("user", "id")} FROM {layout.QualifiedTable("user")}");
+        var organizationIds = await ReadIdsAsync(dataSource, $"SELECT {layout.QuotedColumn("organization", "id")} FROM {layout.QualifiedTable("organization")}");
+        var pointSelect = $"SELECT {layout.QuotedColumn("user", "id")} FROM {layout.QualifiedTable("user")} WHERE {layout.QuotedColumn("user", "id")} = $1";
+        Console.WriteLine($"dataset: {userIds.Length:N0} users, {organizationIds.Length:N0} organizations in schema {schema}; {samples:N0} samples each, sequential, one caller");
+
+        // Warm-up: the pool, prepared statements, JIT. Different ids from the measured ones are fine: the point is the code path.
+        for (var i = 0; i < 500; i++)
+        {
+            await PointSelectAsync(dataSource, pointSelect, userIds[random.Next(userIds.Length)]);
+            await reader.ReadUserAsync(userIds[random.Next(userIds.Length)], CancellationToken.None);
+            await reader.ReadOrganizationAsync(organizationIds[random.Next(organizationIds.Length)], true, CancellationToken.None);
+        }
+
+        var baseline = await MeasureAsync(samples, () => PointSelectAsync(dataSource, pointSelect, userIds[random.Next(userIds.Length)]));
+        var users = await MeasureAsync(samples, async () => _ = await reader.ReadUserAsync(userIds[random.Next(userIds.Length)], CancellationToken.None));
+        var organizations = await MeasureAsync(samples, async () => _ = await reader.ReadOrganizationAsync(organizationIds[random.Next(organizationIds.Length)], true, CancellationToken.None));
+
+        Console.WriteLine();
+        Console.WriteLine("| load | p50 | p90 | p99 | max | p50 ratio to baseline |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        Print("baseline: point SELECT by primary key", baseline, baseline);
+        Print("user: row + memberships + teams (1 transaction)", users, baseline);
+        Print("organization: row + dynamic roles (1 transaction)", organizations, baseline);
+        return 0;
+    }
+
+    private static async Task PointSelectAsync(NpgsqlDataSource dataSource, string sql, string id)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = id } } };
+        await command.ExecuteScalarAsync();
+    }
+
+    private static async Task<string[]> ReadIdsAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        var ids = new List<string>();
+        await using var command = dataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return [.. ids];
+    }
+
+    private static async Task<double[]> MeasureAsync(int samples, Func<Task> action)
+    {
+        var micros = new double[samples];
+        for (var i = 0; i < samples; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await action();
+            micros[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+
+        Array.Sort(micros);
+        return micros;
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static void Print(string name, double[] sorted, double[] baseline) =>
+        Console.WriteLine($"| {name} | {Format(Percentile(sorted, 0.5))} | {Format(Percentile(sorted, 0.9))} | {Format(Percentile(sorted, 0.99))} | {Format(sorted[^1])} | {Percentile(sorted, 0.5) / Percentile(baseline, 0.5):F2} |");
+
+    private static string Format(double micros) => micros >= 1000 ? $"{micros / 1000:F2} ms" : $"{micros:F0} µs";
+}
