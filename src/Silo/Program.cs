@@ -16,6 +16,7 @@ switch (args)
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddPermsPolicy(builder.Configuration);
 builder.Services.AddBetterAuthDatabase(builder.Configuration);
+builder.Services.AddGrainRuntime(builder.Configuration);
 
 using var host = builder.Build();
 

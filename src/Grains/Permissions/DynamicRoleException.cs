@@ -1,10 +1,12 @@
+using Perms.Grains.Interfaces.Errors;
+
 namespace Perms.Grains.Permissions;
 
 /// <summary>
 /// An <c>organizationRole</c> row that cannot be read. Better Auth answers HTTP 500 to every check in that organization;
 /// Perms fails those checks with an error naming the row, and never turns it into an allow.
 /// </summary>
-public sealed class DynamicRoleException : Exception
+public sealed class DynamicRoleException : InvalidStateException
 {
     /// <summary>Creates the error for one row.</summary>
     public DynamicRoleException(string organizationId, string rowId, string role, string detail)

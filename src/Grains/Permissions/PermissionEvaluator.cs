@@ -59,13 +59,24 @@ public static class PermissionEvaluator
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(organization);
-        var memberRoles = user.RolesIn(organization.Snapshot.OrganizationId);
-        if (user.User is null || memberRoles is null || (policy.BanMode == BanMode.Deny && user.User.IsBannedAt(now)))
-        {
-            return CheckOrganization(policy, policy.OrganizationRoles, user.User, memberRoles, request, now);
-        }
+        var organizationId = organization.Snapshot.OrganizationId;
+        var roles = NeedsOrganizationRoles(policy, user, organizationId, now) ? organization.RolesOrThrow() : policy.OrganizationRoles;
+        return CheckOrganization(policy, roles, user.User, user.RolesIn(organizationId), request, now);
+    }
 
-        return CheckOrganization(policy, organization.RolesOrThrow(), user.User, memberRoles, request, now);
+    /// <summary>
+    /// Whether a check in <paramref name="organizationId"/> reaches the organization's own roles: only when dynamic
+    /// roles are on and the user exists, is not banned (deny mode) and is a member. Otherwise the static roles decide
+    /// (or nothing does), and the organization need not be loaded at all.
+    /// </summary>
+    public static bool NeedsOrganizationRoles(CompiledPolicy policy, CompiledUserState user, string organizationId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(user);
+        return policy.DynamicAccessControl
+            && user.User is { } row
+            && !(policy.BanMode == BanMode.Deny && row.IsBannedAt(now))
+            && user.RolesIn(organizationId) is not null;
     }
 
     /// <summary>May the user do all of <paramref name="request"/> at platform level, from a compiled snapshot.</summary>

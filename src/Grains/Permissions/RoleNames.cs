@@ -40,6 +40,35 @@ public sealed class RoleNames
     }
 
     /// <summary>
+    /// <see cref="ParseOrganization"/> through a bounded cache keyed by the raw string: role strings have few distinct
+    /// values ("member", "admin,member"…), so a million users share a handful of instances instead of a million lists.
+    /// </summary>
+    public static RoleNames ParseOrganizationShared(string? raw)
+    {
+        if (string.IsNullOrEmpty(raw))
+        {
+            return None;
+        }
+
+        if (SharedOrganizationRoles.TryGetValue(raw, out var cached))
+        {
+            return cached;
+        }
+
+        var parsed = ParseOrganization(raw);
+        if (SharedOrganizationRoles.Count < SharedCapacity)
+        {
+            SharedOrganizationRoles.TryAdd(raw, parsed);
+        }
+
+        return parsed;
+    }
+
+    private const int SharedCapacity = 4096;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RoleNames> SharedOrganizationRoles = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// Parses <c>user.role</c> as Better Auth's admin plugin does: <c>(role || defaultRole).split(",")</c> with no
     /// trimming, so <c>"user, admin"</c> holds the roles <c>user</c> and <c>" admin"</c>, and is not an admin.
     /// </summary>

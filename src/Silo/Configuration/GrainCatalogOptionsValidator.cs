@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+using Perms.Silo.Runtime;
+
+namespace Perms.Silo.Configuration;
+
+/// <summary>Validates each grain type's lifetimes, naming the key and the allowed range.</summary>
+internal sealed class GrainCatalogOptionsValidator : IValidateOptions<GrainCatalogOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GrainCatalogOptions options)
+    {
+        var section = name ?? "Perms:Grains";
+        var errors = new List<string>();
+        void Range(string key, TimeSpan value, TimeSpan min, TimeSpan max)
+        {
+            if (value < min || value > max)
+            {
+                errors.Add($"{section}:{key} is {value}; give a value between {min} and {max}");
+            }
+        }
+
+        Range(nameof(options.CollectionAge), options.CollectionAge, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        Range(nameof(options.MaxStaleness), options.MaxStaleness, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1));
+        Range(nameof(options.FailureBackoff), options.FailureBackoff, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        Range(nameof(options.MaxFailureBackoff), options.MaxFailureBackoff, options.FailureBackoff, TimeSpan.FromMinutes(10));
+        Range(nameof(options.LoadTimeout), options.LoadTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
+        if (options.MaxActivations < 1)
+        {
+            errors.Add($"{section}:{nameof(options.MaxActivations)} is {options.MaxActivations}; give at least 1");
+        }
+
+        if (options.MaxEstimatedBytes < 1024)
+        {
+            errors.Add($"{section}:{nameof(options.MaxEstimatedBytes)} is {options.MaxEstimatedBytes}; give at least 1024");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,340 @@
+using System.Collections.Concurrent;
+using Perms.Grains.Activation;
+using Perms.Grains.Data;
+using Perms.Grains.Interfaces.Errors;
+
+namespace Perms.Silo.Runtime;
+
+/// <summary>
+/// The activations of one grain type on this silo, in the spirit of Orleans' <c>Catalog</c>: virtual activation on
+/// first call, one activation per key, single-flight loads, idle collection, a staleness bound, a capacity cap with
+/// least-recently-used shedding, and deactivation by key, by predicate or of everything.
+/// </summary>
+/// <remarks>
+/// The invariant every path keeps: no call that starts after a deactivation of a key is answered from state whose
+/// load began before that deactivation. A load that a deactivation overtakes is never installed, and the callers
+/// waiting on it load again.
+/// </remarks>
+/// <typeparam name="TGrain">The grain type.</typeparam>
+public sealed class GrainCatalog<TGrain> : IDisposable
+    where TGrain : class, IGrain
+{
+    // A key whose state keeps changing under its loads gives up after this many loads instead of looping forever.
+    private const int MaxLoadsPerCall = 4;
+
+    private readonly ConcurrentDictionary<string, GrainActivation<TGrain>> _activations = new(StringComparer.Ordinal);
+    private readonly IGrainActivator<TGrain> _activator;
+    private readonly GrainCatalogOptions _options;
+    private readonly TimeProvider _time;
+    private readonly GrainRuntimeMetrics _metrics;
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly long _maxStaleness;
+    private readonly long _collectionAge;
+    private readonly ITimer _collector;
+    private long _staleBefore = long.MinValue;
+    private long _estimatedBytes;
+    private int _enforcingCapacity;
+
+    /// <summary>Creates the catalog of one grain type.</summary>
+    /// <param name="grainType">The type's name, e.g. <c>user</c> (a metric dimension).</param>
+    /// <param name="activator">Loads grains.</param>
+    /// <param name="options">Lifetime rules.</param>
+    /// <param name="time">The clock (a fake one in tests).</param>
+    /// <param name="metrics">Where to count.</param>
+    public GrainCatalog(string grainType, IGrainActivator<TGrain> activator, GrainCatalogOptions options, TimeProvider time, GrainRuntimeMetrics metrics)
+    {
+        GrainType = grainType;
+        _activator = activator;
+        _options = options;
+        _time = time;
+        _metrics = metrics;
+        _maxStaleness = ToTimestamp(options.MaxStaleness);
+        _collectionAge = ToTimestamp(options.CollectionAge);
+        var quantum = TimeSpan.FromTicks(Math.Clamp(Math.Min(options.CollectionAge.Ticks, options.MaxStaleness.Ticks) / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+        _collector = time.CreateTimer(static state => ((GrainCatalog<TGrain>)state!).Collect(), this, quantum, quantum);
+        metrics.Register(grainType, () => _activations.Count, () => Interlocked.Read(ref _estimatedBytes));
+    }
+
+    /// <summary>The grain type's name.</summary>
+    public string GrainType { get; }
+
+    /// <summary>Current activations (installed, loading, or failed and backing off).</summary>
+    public int Count => _activations.Count;
+
+    /// <summary>Estimated bytes kept alive by installed grains.</summary>
+    public long EstimatedBytes => Interlocked.Read(ref _estimatedBytes);
+
+    /// <summary>
+    /// The grain for <paramref name="key"/>, activating it if needed. Warm and fresh: returns synchronously, takes no
+    /// lock and allocates nothing.
+    /// </summary>
+    /// <exception cref="StateUnavailableException">The state cannot be loaded now.</exception>
+    /// <exception cref="InvalidStateException">The stored data or schema cannot be used.</exception>
+    public ValueTask<TGrain> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var now = _time.GetTimestamp();
+        if (_activations.TryGetValue(key, out var activation) && activation.Grain is { } grain && IsFresh(grain, now))
+        {
+            activation.Touch(now);
+            return new ValueTask<TGrain>(grain);
+        }
+
+        return new ValueTask<TGrain>(ActivateAsync(key, cancellationToken));
+    }
+
+    /// <summary>The installed grain for <paramref name="key"/> if there is one (fresh or not), without activating.</summary>
+    public TGrain? Peek(string key) => _activations.TryGetValue(key, out var activation) ? activation.Grain : null;
+
+    /// <summary>Deactivates <paramref name="key"/>'s activation, discarding a load in flight. Idempotent.</summary>
+    public bool Deactivate(string key, DeactivationCause cause)
+    {
+        if (!_activations.TryRemove(key, out var activation))
+        {
+            return false;
+        }
+
+        Retire(activation, cause);
+        return true;
+    }
+
+    /// <summary>Deactivates every activation whose key and installed grain (null while loading) match.</summary>
+    public int DeactivateWhere(Func<string, TGrain?, bool> predicate, DeactivationCause cause)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var count = 0;
+        foreach (var (key, activation) in _activations)
+        {
+            if (predicate(key, activation.Grain) && _activations.TryRemove(new KeyValuePair<string, GrainActivation<TGrain>>(key, activation)))
+            {
+                Retire(activation, cause);
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Deactivates everything.</summary>
+    public int DeactivateAll(DeactivationCause cause) => DeactivateWhere(static (_, _) => true, cause);
+
+    /// <summary>
+    /// Treats every grain whose load began before now as stale (used after a NATS reconnect: events may have been
+    /// lost). Stale grains are reloaded on their next call.
+    /// </summary>
+    public void MarkAllStale()
+    {
+        var now = _time.GetTimestamp();
+        long current;
+        do
+        {
+            current = Volatile.Read(ref _staleBefore);
+        }
+        while (now > current && Interlocked.CompareExchange(ref _staleBefore, now, current) != current);
+    }
+
+    /// <summary>
+    /// One collection pass (the timer runs it every quantum): idle activations and stale grains leave, then the cap
+    /// is enforced. Public for tests that drive time by hand.
+    /// </summary>
+    public void Collect()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var (key, activation) in _activations)
+        {
+            if (activation.Loading is not null)
+            {
+                continue;
+            }
+
+            var cause = now - activation.LastAccess >= _collectionAge ? DeactivationCause.Idle
+                : activation.Grain is { } grain && !IsFresh(grain, now) ? DeactivationCause.Stale
+                : (DeactivationCause?)null;
+            if (cause is { } c && _activations.TryRemove(new KeyValuePair<string, GrainActivation<TGrain>>(key, activation)))
+            {
+                Retire(activation, c);
+            }
+        }
+
+        EnforceCapacity();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _collector.Dispose();
+        _shutdown.Cancel();
+        _shutdown.Dispose();
+    }
+
+    private bool IsFresh(TGrain grain, long now) =>
+        grain.LoadStartedAt >= Volatile.Read(ref _staleBefore) && now - grain.LoadStartedAt < _maxStaleness;
+
+    private async Task<TGrain> ActivateAsync(string key, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxLoadsPerCall; attempt++)
+        {
+            var activation = _activations.GetOrAdd(key, static k => new GrainActivation<TGrain>(k));
+            Task<TGrain> load;
+            lock (activation.Gate)
+            {
+                if (activation.Removed)
+                {
+                    continue;
+                }
+
+                var now = _time.GetTimestamp();
+                activation.Touch(now);
+                if (activation.Grain is { } installed && IsFresh(installed, now))
+                {
+                    return installed;
+                }
+
+                if (activation.Loading is null && activation.LastFailure is { } failure && now < activation.RetryAfter)
+                {
+                    // A failed load is not state: within the back-off the error is repeated without touching the database.
+                    throw Repeat(failure);
+                }
+
+                load = activation.Loading ??= LoadAsync(activation);
+            }
+
+            // The load is shared: one caller giving up must not cancel it for the others.
+            var grain = await load.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!activation.Removed && ReferenceEquals(activation.Grain, grain) && IsFresh(grain, _time.GetTimestamp()))
+            {
+                return grain;
+            }
+
+            // Deactivated (or made stale) while loading: that state may predate the change; load afresh.
+        }
+
+        throw new StateUnavailableException($"{GrainType} {key}: the state changed during {MaxLoadsPerCall} loads in a row; try again");
+    }
+
+    private async Task<TGrain> LoadAsync(GrainActivation<TGrain> activation)
+    {
+        // Run the load after the caller has stored this task and left the lock, even if the activator completes
+        // synchronously: the task must be in Loading before the completion code clears it.
+        await Task.Yield();
+        var started = _time.GetTimestamp();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        timeout.CancelAfter(_options.LoadTimeout);
+        try
+        {
+            var grain = await _activator.ActivateAsync(new GrainActivationContext(activation.Key, started), timeout.Token).ConfigureAwait(false);
+            _metrics.Loaded(GrainType, _time.GetElapsedTime(started));
+            var installed = false;
+            lock (activation.Gate)
+            {
+                activation.Loading = null;
+                activation.LastFailure = null;
+                activation.Failures = 0;
+                if (!activation.Removed)
+                {
+                    var previous = activation.Grain;
+                    activation.Grain = grain;
+                    Interlocked.Add(ref _estimatedBytes, grain.EstimatedBytes - (previous?.EstimatedBytes ?? 0));
+                    installed = previous is null;
+                }
+                else
+                {
+                    _metrics.Discarded(GrainType);
+                }
+            }
+
+            if (installed)
+            {
+                _metrics.Activated(GrainType);
+                EnforceCapacity();
+            }
+
+            return grain;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var error = Map(e, activation.Key, timeout.IsCancellationRequested && !_shutdown.IsCancellationRequested);
+            _metrics.LoadFailed(GrainType);
+            lock (activation.Gate)
+            {
+                activation.Loading = null;
+                activation.LastFailure = error;
+                activation.Failures++;
+                var backoff = Math.Min(_options.FailureBackoff.Ticks << Math.Min(activation.Failures - 1, 16), _options.MaxFailureBackoff.Ticks);
+                activation.RetryAfter = _time.GetTimestamp() + ToTimestamp(TimeSpan.FromTicks(backoff));
+            }
+
+            throw error;
+        }
+    }
+
+    private void Retire(GrainActivation<TGrain> activation, DeactivationCause cause)
+    {
+        TGrain? grain;
+        lock (activation.Gate)
+        {
+            activation.Removed = true;
+            grain = activation.Grain;
+            activation.Grain = null;
+        }
+
+        if (grain is not null)
+        {
+            Interlocked.Add(ref _estimatedBytes, -grain.EstimatedBytes);
+            _metrics.Deactivated(GrainType, cause);
+        }
+    }
+
+    private void EnforceCapacity()
+    {
+        if ((_activations.Count <= _options.MaxActivations && Interlocked.Read(ref _estimatedBytes) <= _options.MaxEstimatedBytes)
+            || Interlocked.CompareExchange(ref _enforcingCapacity, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // Shed down to 95% of the cap so that eviction runs now and then, not on every activation.
+            var targetCount = (long)(_options.MaxActivations * 0.95);
+            var targetBytes = (long)(_options.MaxEstimatedBytes * 0.95);
+            var oldestFirst = _activations.ToArray();
+            Array.Sort(oldestFirst, static (a, b) => a.Value.LastAccess.CompareTo(b.Value.LastAccess));
+            foreach (var (key, activation) in oldestFirst)
+            {
+                if (_activations.Count <= targetCount && Interlocked.Read(ref _estimatedBytes) <= targetBytes)
+                {
+                    break;
+                }
+
+                if (activation.Loading is null && _activations.TryRemove(new KeyValuePair<string, GrainActivation<TGrain>>(key, activation)))
+                {
+                    Retire(activation, DeactivationCause.Eviction);
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _enforcingCapacity, 0);
+        }
+    }
+
+    private Exception Map(Exception exception, string key, bool timedOut) => exception switch
+    {
+        InvalidStateException or StateUnavailableException => exception,
+        BetterAuthReadException { IsTransient: false } e => new InvalidStateException($"{GrainType} {key}: {e.Message}", e),
+        BetterAuthReadException e => new StateUnavailableException($"{GrainType} {key}: {e.Message}", e),
+        OperationCanceledException when timedOut => new StateUnavailableException($"{GrainType} {key}: loading took longer than {_options.LoadTimeout}", exception),
+        OperationCanceledException => new StateUnavailableException($"{GrainType} {key}: the silo is shutting down", exception),
+        _ => new StateUnavailableException($"{GrainType} {key}: loading failed: {exception.Message}", exception),
+    };
+
+    // The stored exception is rethrown to many callers: give each its own instance, so stack traces do not pile up.
+    private static Exception Repeat(Exception failure) => failure switch
+    {
+        InvalidStateException e => new InvalidStateException(e.Message, e.InnerException),
+        _ => new StateUnavailableException(failure.Message + " (retrying after a back-off)", failure.InnerException),
+    };
+
+    private long ToTimestamp(TimeSpan span) =>
+        span == TimeSpan.MaxValue ? long.MaxValue : (long)(span.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
+}

@@ -1,0 +1,155 @@
+using Perms.Grains.Activation;
+using Perms.Grains.Interfaces.Errors;
+using Perms.Grains.Interfaces.Permissions;
+using Perms.Grains.Interfaces.Policy;
+using Perms.Grains.Interfaces.State;
+using Perms.Grains.Permissions;
+using Perms.Silo.Runtime;
+using static Perms.UnitTests.Permissions.Check;
+
+namespace Perms.UnitTests.Runtime;
+
+/// <summary>Checks through the grain runtime: which grains a check needs, Better Auth's order, and the warm path.</summary>
+public sealed class SiloPermissionCheckerTests : IDisposable
+{
+    private static readonly DateTimeOffset UserReadAt = new(2026, 11, 22, 11, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset OrganizationReadAt = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
+
+    private readonly FakeBetterAuthReader _reader = new();
+    private readonly ManualTimeProvider _time = new();
+    private readonly GrainRuntimeMetrics _metrics = new();
+    private readonly List<IDisposable> _disposables = [];
+
+    public SiloPermissionCheckerTests()
+    {
+        _reader.Users["alice"] = new UserSnapshot("alice", User("alice", role: "user"),
+        [
+            new MembershipRecord("acme", ["member"], ["team-1"]),
+            new MembershipRecord("acme", ["admin"], []),
+            new MembershipRecord("broken", ["member"], []),
+        ], UserReadAt);
+        _reader.Users["banned"] = new UserSnapshot("banned", User("banned", banned: true), [new MembershipRecord("broken", ["owner"], [])], UserReadAt);
+        _reader.Organizations["acme"] = new OrganizationSnapshot("acme", true, [new DynamicRoleRow("r1", "acme", "member", """{"report":["export"]}""")], OrganizationReadAt);
+        _reader.Organizations["broken"] = new OrganizationSnapshot("broken", true, [new DynamicRoleRow("r9", "broken", "auditor", "{oops")], OrganizationReadAt);
+    }
+
+    public void Dispose()
+    {
+        _disposables.ForEach(d => d.Dispose());
+        _metrics.Dispose();
+    }
+
+    private SiloPermissionChecker Checker(bool dynamic)
+    {
+        var policy = PolicyFrom(dynamic ? """{ "organization": { "dynamicAccessControl": { "enabled": true } } }""" : "{}");
+        var users = new GrainCatalog<UserGrain>("user", new UserGrainActivator(_reader, policy), new GrainCatalogOptions(), _time, _metrics);
+        var organizations = new GrainCatalog<OrganizationGrain>("organization", new OrganizationGrainActivator(_reader, policy), new GrainCatalogOptions(), _time, _metrics);
+        _disposables.Add(users);
+        _disposables.Add(organizations);
+        return new SiloPermissionChecker(users, organizations, policy, _time);
+    }
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_member_check_combines_the_user_and_the_organization_and_reports_the_older_read()
+    {
+        var checker = Checker(dynamic: true);
+
+        var result = await checker.CheckOrganizationAsync("alice", "acme", Request(("report", ["export"])), Token);
+
+        Assert.Equal(PermissionDecision.GrantedBy("member"), result.Decision);
+        Assert.Equal(OrganizationReadAt, result.StateAsOf);
+        Assert.Equal(["member", "admin"], result.Roles);
+    }
+
+    [Fact]
+    public async Task With_dynamic_roles_off_the_organization_is_never_loaded()
+    {
+        var checker = Checker(dynamic: false);
+
+        var result = await checker.CheckOrganizationAsync("alice", "acme", Request(("member", ["create"])), Token);
+        var broken = await checker.CheckOrganizationAsync("alice", "broken", Request(("ac", ["read"])), Token);
+
+        Assert.Equal(PermissionDecision.GrantedBy("admin"), result.Decision);
+        Assert.Equal(UserReadAt, result.StateAsOf);
+        Assert.True(broken.Decision.Allowed);
+        Assert.Equal(0, _reader.OrganizationReads);
+    }
+
+    [Fact]
+    public async Task A_non_member_or_banned_user_is_answered_without_loading_the_organization()
+    {
+        var checker = Checker(dynamic: true);
+
+        var outsider = await checker.CheckOrganizationAsync("alice", "elsewhere", Request(("ac", ["read"])), Token);
+        var banned = await checker.CheckOrganizationAsync("banned", "broken", Request(("ac", ["read"])), Token);
+        var nobody = await checker.CheckOrganizationAsync("nobody", "acme", Request(("ac", ["read"])), Token);
+
+        Assert.Equal(DecisionReason.NotAMember, outsider.Decision.Reason);
+        Assert.Equal(DecisionReason.Banned, banned.Decision.Reason);
+        Assert.Equal(DecisionReason.UserNotFound, nobody.Decision.Reason);
+        Assert.Equal(0, _reader.OrganizationReads);
+    }
+
+    [Fact]
+    public async Task A_malformed_dynamic_role_fails_member_checks_as_invalid_state_never_as_a_decision()
+    {
+        var checker = Checker(dynamic: true);
+
+        var error = await Assert.ThrowsAsync<DynamicRoleException>(() => checker.CheckOrganizationAsync("alice", "broken", Request(("ac", ["read"])), Token).AsTask());
+
+        Assert.IsAssignableFrom<InvalidStateException>(error);
+        Assert.Equal("r9", error.RowId);
+    }
+
+    [Fact]
+    public async Task Platform_checks_use_the_platform_roles_and_the_users_read_time()
+    {
+        var checker = Checker(dynamic: true);
+
+        var result = await checker.CheckPlatformAsync("alice", Request(("user", ["list"])), Token);
+
+        Assert.Equal(DecisionReason.NoRoleGrants, result.Decision.Reason);
+        Assert.Equal(UserReadAt, result.StateAsOf);
+        Assert.Equal(["user"], result.Roles);
+    }
+
+    [Fact]
+    public async Task Memberships_come_from_the_user_grain_with_duplicate_rows_unioned()
+    {
+        var checker = Checker(dynamic: true);
+
+        var memberships = await checker.GetMembershipsAsync("alice", Token);
+
+        Assert.Equal(["acme", "broken"], memberships.Memberships.Select(m => m.OrganizationId));
+        Assert.Equal(["member,admin"], memberships.Memberships[0].RoleColumns);
+        Assert.Equal(["team-1"], memberships.Memberships[0].TeamIds);
+        Assert.Equal(UserReadAt, memberships.ReadAt);
+    }
+
+    [Fact]
+    public async Task Warm_checks_complete_synchronously_and_allocate_nothing()
+    {
+        var checker = Checker(dynamic: true);
+        var organization = Request(("report", ["export"]));
+        var platform = Request(("user", ["list"]));
+        await checker.CheckOrganizationAsync("alice", "acme", organization, Token);
+        await checker.CheckPlatformAsync("alice", platform, Token);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var synchronous = true;
+        for (var i = 0; i < 1000; i++)
+        {
+            var a = checker.CheckOrganizationAsync("alice", "acme", organization, CancellationToken.None);
+            var b = checker.CheckPlatformAsync("alice", platform, CancellationToken.None);
+            synchronous &= a.IsCompletedSuccessfully && b.IsCompletedSuccessfully;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(synchronous);
+        Assert.Equal(0, allocated);
+        Assert.Equal(1, _reader.UserReads);
+        Assert.Equal(1, _reader.OrganizationReads);
+    }
+}
