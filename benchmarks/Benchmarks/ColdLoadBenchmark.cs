@@ -1,7 +1,12 @@
 using System.Diagnostics;
 using Npgsql;
+using Perms.Grains.Activation;
 using Perms.Grains.Data;
 using Perms.Grains.Interfaces.Data;
+using Perms.Grains.Interfaces.Permissions;
+using Perms.Grains.Permissions;
+using Perms.Grains.Policy;
+using Perms.Silo.Runtime;
 
 namespace Perms.Benchmarks;
 
@@ -53,12 +58,36 @@ internal static class ColdLoadBenchmark
         var users = await MeasureAsync(samples, async () => _ = await reader.ReadUserAsync(userIds[random.Next(userIds.Length)], CancellationToken.None));
         var organizations = await MeasureAsync(samples, async () => _ = await reader.ReadOrganizationAsync(organizationIds[random.Next(organizationIds.Length)], true, CancellationToken.None));
 
+        // A cold check through the grain runtime: a member who was never loaded, in one of their organizations, with
+        // dynamic roles on — UserGrain activation, then OrganizationGrain activation unless this silo has it already.
+        var pairs = await ReadPairsAsync(dataSource, layout, samples);
+        var policy = new CompiledPolicy(PolicyParser.Parse("""{ "organization": { "dynamicAccessControl": { "enabled": true } } }""", "cold-load"));
+        using var metrics = new GrainRuntimeMetrics();
+        using var userGrains = new GrainCatalog<UserGrain>("user", new UserGrainActivator(reader, policy), new GrainCatalogOptions(), TimeProvider.System, metrics);
+        using var organizationGrains = new GrainCatalog<OrganizationGrain>("organization", new OrganizationGrainActivator(reader, policy), new GrainCatalogOptions(), TimeProvider.System, metrics);
+        var checker = new SiloPermissionChecker(userGrains, organizationGrains, policy, TimeProvider.System);
+        var request = PermissionRequest.Of(("ac", ["read"]));
+        var next = 0;
+        var allowed = 0;
+        var checks = await MeasureAsync(pairs.Length, async () =>
+        {
+            var (user, organization) = pairs[next++];
+            if ((await checker.CheckOrganizationAsync(user, organization, request, CancellationToken.None)).Decision.Allowed)
+            {
+                allowed++;
+            }
+        });
+        var organizationsLoaded = organizationGrains.Count;
+
         Console.WriteLine();
         Console.WriteLine("| load | p50 | p90 | p99 | max | p50 ratio to baseline |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         Print("baseline: point SELECT by primary key", baseline, baseline);
         Print("user: row + memberships + teams (1 transaction)", users, baseline);
         Print("organization: row + dynamic roles (1 transaction)", organizations, baseline);
+        Print($"cold check through the runtime: UserGrain + OrganizationGrain activation + evaluation ({checks.Length:N0} distinct members, {organizationsLoaded:N0} organizations activated)", checks, baseline);
+        Console.WriteLine();
+        Console.WriteLine($"cold checks allowed: {allowed:N0} of {checks.Length:N0} (members hold ac:read unless banned)");
         return 0;
     }
 
@@ -67,6 +96,27 @@ internal static class ColdLoadBenchmark
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = id } } };
         await command.ExecuteScalarAsync();
+    }
+
+    private static async Task<(string User, string Organization)[]> ReadPairsAsync(NpgsqlDataSource dataSource, TableLayout layout, int count)
+    {
+        // One membership per distinct user, spread over the table (ordered by a hash, not by insertion).
+        var sql = $"""
+            SELECT DISTINCT ON (m.{layout.QuotedColumn("member", "userId")}) m.{layout.QuotedColumn("member", "userId")}::text, m.{layout.QuotedColumn("member", "organizationId")}::text
+            FROM {layout.QualifiedTable("member")} AS m
+            WHERE abs(hashtext(m.{layout.QuotedColumn("member", "userId")}::text)) % 20 = 7
+            ORDER BY m.{layout.QuotedColumn("member", "userId")}
+            LIMIT {count}
+            """;
+        var pairs = new List<(string, string)>();
+        await using var command = dataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            pairs.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return [.. pairs.OrderBy(p => p.Item1.GetHashCode(StringComparison.Ordinal))];
     }
 
     private static async Task<string[]> ReadIdsAsync(NpgsqlDataSource dataSource, string sql)

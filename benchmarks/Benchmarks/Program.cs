@@ -2,9 +2,12 @@ using BenchmarkDotNet.Running;
 using Perms.Benchmarks;
 
 // One command per benchmark; see docs/benchmarks.md for the exact invocations and the latest results.
-if (args is ["cold-load", .. var rest])
+switch (args)
 {
-    return await ColdLoadBenchmark.RunAsync(rest);
+    case ["cold-load", .. var rest]:
+        return await ColdLoadBenchmark.RunAsync(rest);
+    case ["grain-memory", .. var counts]:
+        return await GrainMemoryBenchmark.RunAsync(counts);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(EvaluatorBenchmarks).Assembly).Run(args);

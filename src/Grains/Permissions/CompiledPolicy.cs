@@ -46,6 +46,17 @@ public sealed class CompiledPolicy
     public RoleNames PlatformRolesOf(UserRecord user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return RoleNames.ParsePlatform(user.Role, Document.AdminDefaultRole);
+
+        // Few distinct role strings exist ("user", "admin", "user,admin"): share one parsed list per string.
+        var raw = user.Role ?? "";
+        if (_platformRoles.TryGetValue(raw, out var shared))
+        {
+            return shared;
+        }
+
+        var parsed = RoleNames.ParsePlatform(user.Role, Document.AdminDefaultRole);
+        return _platformRoles.Count < 4096 ? _platformRoles.GetOrAdd(raw, parsed) : parsed;
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RoleNames> _platformRoles = new(StringComparer.Ordinal);
 }

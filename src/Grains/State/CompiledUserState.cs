@@ -20,14 +20,14 @@ public sealed class CompiledUserState
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(policy);
         UserId = snapshot.UserId;
-        User = snapshot.User;
+        User = snapshot.User is { } row ? row with { Role = SharedStrings.InternNullable(row.Role) } : null;
         ReadAt = snapshot.ReadAt;
-        PlatformRoles = snapshot.User is { } user ? policy.PlatformRolesOf(user) : RoleNames.None;
+        PlatformRoles = User is { } user ? policy.PlatformRolesOf(user) : RoleNames.None;
         // Records naming one organization twice are merged, like duplicate member rows: the union of their roles.
         _memberships = [.. snapshot.Memberships
             .GroupBy(m => m.OrganizationId, StringComparer.Ordinal)
             .Select(g => new MembershipEntry(
-                g.Key,
+                SharedStrings.Intern(g.Key),
                 g.SelectMany(m => m.RoleColumns).Aggregate(RoleNames.None, (roles, column) => roles.Union(RoleNames.ParseOrganizationShared(column))),
                 [.. g.SelectMany(m => m.TeamIds.IsDefault ? [] : m.TeamIds).Distinct(StringComparer.Ordinal)]))
             .OrderBy(m => m.OrganizationId, StringComparer.Ordinal)];
@@ -76,13 +76,14 @@ public sealed class CompiledUserState
     }
 
     /// <summary>
-    /// Approximate bytes this state keeps alive beyond what it shares (role lists are shared): the object, the user
-    /// row, the membership array, and the strings only it holds. Used for the memory cap and the metrics.
+    /// Approximate bytes this state keeps alive beyond what it shares (role lists, role strings and organization ids
+    /// are shared): the object, the user row, the membership array, and the strings only it holds. Used for the
+    /// memory cap and the metrics.
     /// </summary>
     public int EstimatedBytes =>
         48 + StringBytes(UserId) + (User is null ? 0 : 56 + StringBytes(User.Role))
         + 24 + (_memberships.Length * 24)
-        + _memberships.Sum(m => StringBytes(m.OrganizationId) + (m.TeamIds.IsDefaultOrEmpty ? 0 : 24 + m.TeamIds.Sum(t => 8 + StringBytes(t))));
+        + _memberships.Sum(m => m.TeamIds.IsDefaultOrEmpty ? 0 : 24 + m.TeamIds.Sum(t => 8 + StringBytes(t)));
 
     private static int StringBytes(string? value) => value is null ? 0 : 22 + (2 * value.Length);
 

@@ -4,7 +4,8 @@ namespace Perms.Silo.Runtime;
 
 /// <summary>
 /// One activation in a catalog: the installed grain (swapped whole, read without a lock), the load in flight (shared
-/// by every caller: single-flight), and the last failure (for back-off). Mutations happen under <see cref="Gate"/>.
+/// by every caller: single-flight), and the last failure (for back-off). Mutations happen under a lock on the
+/// activation itself: with a million activations, a separate lock object per activation is memory that counts.
 /// </summary>
 internal sealed class GrainActivation<TGrain>(string key)
     where TGrain : class, IGrain
@@ -14,9 +15,7 @@ internal sealed class GrainActivation<TGrain>(string key)
 
     public string Key { get; } = key;
 
-    public object Gate { get; } = new();
-
-    /// <summary>The installed grain, or null. Written under <see cref="Gate"/>, read lock-free.</summary>
+    /// <summary>The installed grain, or null. Written under the activation's lock, read lock-free.</summary>
     public TGrain? Grain
     {
         get => Volatile.Read(ref _grain);
@@ -29,11 +28,8 @@ internal sealed class GrainActivation<TGrain>(string key)
     /// <summary>Set once when the activation leaves the catalog; a load finishing after that is discarded.</summary>
     public bool Removed { get; set; }
 
-    public Exception? LastFailure { get; set; }
-
-    public int Failures { get; set; }
-
-    public long RetryAfter { get; set; }
+    /// <summary>The last failed load, kept for the back-off; null while loads succeed (allocated only on failure).</summary>
+    public LoadFailure? Failure { get; set; }
 
     public long LastAccess => Volatile.Read(ref _lastAccess);
 

@@ -40,7 +40,7 @@ public sealed class GrainRuntimeMetricsTests
         Assert.Single(measured, m => m.Name == "perms.grain.load_failures");
         Assert.Single(measured, m => m.Name == "perms.grain.deactivations" && m.Tags == "grain.type=user,cause=event");
         Assert.Contains(measured, m => m.Name == "perms.grain.activations.current" && m.Value == 2); // u2 and the failed "bad"
-        Assert.Contains(measured, m => m.Name == "perms.grain.estimated_bytes" && m.Value == 100);
+        Assert.Contains(measured, m => m.Name == "perms.grain.estimated_bytes" && m.Value == 100 + 160);
     }
 
     private static string Describe(ReadOnlySpan<KeyValuePair<string, object?>> tags)
