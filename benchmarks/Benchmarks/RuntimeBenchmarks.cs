@@ -36,7 +36,7 @@ public class RuntimeBenchmarks
         _userId = InMemoryReader.UserId(1234);
         _organizationId = InMemoryReader.OrganizationId(InMemoryReader.OrganizationOf(1234, 1)); // the user's "admin" membership
         _request = PermissionRequest.Of(("member", ["create", "update"]), ("team", ["create"]));
-        _user = new UserGrainActivator(reader, _policy).ActivateAsync(new GrainActivationContext(_userId, 0), CancellationToken.None).GetAwaiter().GetResult();
+        _user = new UserGrainActivator(reader, _policy).OnActivateAsync(new GrainActivationContext(_userId, 0), CancellationToken.None).GetAwaiter().GetResult();
         if (!_static.CheckOrganizationAsync(_userId, _organizationId, _request, CancellationToken.None).AsTask().GetAwaiter().GetResult().Decision.Allowed
             || !_dynamic.CheckOrganizationAsync(_userId, _organizationId, _request, CancellationToken.None).AsTask().GetAwaiter().GetResult().Decision.Allowed)
         {

@@ -1,5 +1,4 @@
 using Perms.Grains.Interfaces.Permissions;
-using Perms.Grains.Interfaces.State;
 
 namespace Perms.Grains.Interfaces.Checks;
 
@@ -16,6 +15,9 @@ public interface IPermissionChecker
     /// <summary>May <paramref name="userId"/> do all of <paramref name="request"/> at platform level? (Better Auth's admin plugin.)</summary>
     ValueTask<CheckResult> CheckPlatformAsync(string userId, PermissionRequest request, CancellationToken cancellationToken);
 
-    /// <summary>The user's memberships as the UserGrain holds them, and when they were read.</summary>
-    ValueTask<UserSnapshot> GetMembershipsAsync(string userId, CancellationToken cancellationToken);
+    /// <summary>Every (resource, action) <paramref name="userId"/> holds in <paramref name="organizationId"/>, and through which roles.</summary>
+    ValueTask<EffectivePermissions> GetEffectivePermissionsAsync(string userId, string organizationId, CancellationToken cancellationToken);
+
+    /// <summary>The user's memberships and platform roles as the UserGrain holds them, and when they were read.</summary>
+    ValueTask<UserMemberships> GetMembershipsAsync(string userId, CancellationToken cancellationToken);
 }

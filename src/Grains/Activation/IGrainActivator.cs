@@ -9,5 +9,5 @@ public interface IGrainActivator<TGrain>
     where TGrain : class, IGrain
 {
     /// <summary>Loads the grain's state; honours <paramref name="cancellationToken"/>.</summary>
-    Task<TGrain> ActivateAsync(GrainActivationContext context, CancellationToken cancellationToken);
+    Task<TGrain> OnActivateAsync(GrainActivationContext context, CancellationToken cancellationToken);
 }

@@ -8,7 +8,7 @@ namespace Perms.Grains.Activation;
 public sealed class OrganizationGrainActivator(IBetterAuthReader reader, CompiledPolicy policy) : IGrainActivator<OrganizationGrain>
 {
     /// <inheritdoc />
-    public async Task<OrganizationGrain> ActivateAsync(GrainActivationContext context, CancellationToken cancellationToken)
+    public async Task<OrganizationGrain> OnActivateAsync(GrainActivationContext context, CancellationToken cancellationToken)
     {
         var snapshot = await reader.ReadOrganizationAsync(context.Key, policy.DynamicAccessControl, cancellationToken).ConfigureAwait(false);
         return new OrganizationGrain(new CompiledOrganizationState(snapshot, policy), context.LoadStartedAt);

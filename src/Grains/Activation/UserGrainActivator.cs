@@ -8,7 +8,7 @@ namespace Perms.Grains.Activation;
 public sealed class UserGrainActivator(IBetterAuthReader reader, CompiledPolicy policy) : IGrainActivator<UserGrain>
 {
     /// <inheritdoc />
-    public async Task<UserGrain> ActivateAsync(GrainActivationContext context, CancellationToken cancellationToken)
+    public async Task<UserGrain> OnActivateAsync(GrainActivationContext context, CancellationToken cancellationToken)
     {
         var snapshot = await reader.ReadUserAsync(context.Key, cancellationToken).ConfigureAwait(false);
         return new UserGrain(new CompiledUserState(snapshot, policy), context.LoadStartedAt);

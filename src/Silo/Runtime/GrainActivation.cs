@@ -33,5 +33,8 @@ internal sealed class GrainActivation<TGrain>(string key)
 
     public long LastAccess => Volatile.Read(ref _lastAccess);
 
+    /// <summary>Set by <c>DeactivateOnIdle</c>: the next collection pass removes the activation whatever its age.</summary>
+    public bool DeactivateOnIdle { get; set; }
+
     public void Touch(long now) => Volatile.Write(ref _lastAccess, now);
 }

@@ -101,6 +101,21 @@ public sealed class GrainCatalog<TGrain> : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Orleans' <c>DeactivateOnIdle</c>: the activation stays usable but leaves at the next collection pass, whatever
+    /// its collection age (e.g. an operator shedding a hot key without disturbing calls in flight).
+    /// </summary>
+    public bool DeactivateOnIdle(string key)
+    {
+        if (!_activations.TryGetValue(key, out var activation))
+        {
+            return false;
+        }
+
+        activation.DeactivateOnIdle = true;
+        return true;
+    }
+
     /// <summary>Deactivates every activation whose key and installed grain (null while loading) match.</summary>
     public int DeactivateWhere(Func<string, TGrain?, bool> predicate, DeactivationCause cause)
     {
@@ -150,7 +165,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
                 continue;
             }
 
-            var cause = now - activation.LastAccess >= _collectionAge ? DeactivationCause.Idle
+            var cause = activation.DeactivateOnIdle || now - activation.LastAccess >= _collectionAge ? DeactivationCause.Idle
                 : activation.Grain is { } grain && !IsFresh(grain, now) ? DeactivationCause.Stale
                 : (DeactivationCause?)null;
             if (cause is { } c && _activations.TryRemove(new KeyValuePair<string, GrainActivation<TGrain>>(key, activation)))
@@ -238,7 +253,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
         timeout.CancelAfter(_options.LoadTimeout);
         try
         {
-            var grain = await _activator.ActivateAsync(new GrainActivationContext(activation.Key, started), timeout.Token).ConfigureAwait(false);
+            var grain = await _activator.OnActivateAsync(new GrainActivationContext(activation.Key, started), timeout.Token).ConfigureAwait(false);
             _metrics.Loaded(GrainType, _time.GetElapsedTime(started));
             var installed = false;
             lock (activation)

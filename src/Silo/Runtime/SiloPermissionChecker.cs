@@ -1,6 +1,7 @@
 using Perms.Grains.Activation;
 using Perms.Grains.Interfaces.Checks;
 using Perms.Grains.Interfaces.Permissions;
+using Perms.Grains.Interfaces.Policy;
 using Perms.Grains.Interfaces.State;
 using Perms.Grains.Permissions;
 
@@ -39,10 +40,60 @@ public sealed class SiloPermissionChecker(
     }
 
     /// <inheritdoc />
-    public async ValueTask<UserSnapshot> GetMembershipsAsync(string userId, CancellationToken cancellationToken)
+    public async ValueTask<UserMemberships> GetMembershipsAsync(string userId, CancellationToken cancellationToken)
     {
         var state = (await users.GetAsync(userId, cancellationToken).ConfigureAwait(false)).State;
-        return new UserSnapshot(state.UserId, state.User, state.ToMembershipRecords(), state.ReadAt);
+        return new UserMemberships(new UserSnapshot(state.UserId, state.User, state.ToMembershipRecords(), state.ReadAt), state.User is null ? [] : state.PlatformRoles.Names);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<EffectivePermissions> GetEffectivePermissionsAsync(string userId, string organizationId, CancellationToken cancellationToken)
+    {
+        var user = await users.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+        var state = user.State;
+        var now = time.GetUtcNow();
+        var memberRoles = state.RolesIn(organizationId);
+        var reason = state.User is null ? DecisionReason.UserNotFound
+            : policy.BanMode == BanMode.Deny && state.User.IsBannedAt(now) ? DecisionReason.Banned
+            : memberRoles is null ? DecisionReason.NotAMember
+            : DecisionReason.Allowed;
+        if (reason != DecisionReason.Allowed)
+        {
+            return new EffectivePermissions(reason, memberRoles?.Names ?? [], [], state.ReadAt);
+        }
+
+        var organization = PermissionEvaluator.NeedsOrganizationRoles(policy, state, organizationId, now)
+            ? await organizations.GetAsync(organizationId, cancellationToken).ConfigureAwait(false)
+            : null;
+        var roles = organization?.State.RolesOrThrow() ?? policy.OrganizationRoles;
+        var granted = new OrderedDictionary<(string Resource, string Action), List<string>>();
+        foreach (var name in memberRoles!.Names)
+        {
+            if (!roles.TryGetRole(name, out var role))
+            {
+                continue;
+            }
+
+            foreach (var entry in role.Definition.Statements)
+            {
+                foreach (var action in entry.Actions)
+                {
+                    if (!granted.TryGetValue((entry.Resource, action), out var by))
+                    {
+                        granted[(entry.Resource, action)] = by = [];
+                    }
+
+                    by.Add(name);
+                }
+            }
+        }
+
+        var asOf = organization is null || state.ReadAt <= organization.State.Snapshot.ReadAt ? state.ReadAt : organization.State.Snapshot.ReadAt;
+        return new EffectivePermissions(
+            DecisionReason.Allowed,
+            memberRoles.Names,
+            [.. granted.Select(g => new EffectivePermission(g.Key.Resource, g.Key.Action, [.. g.Value]))],
+            asOf);
     }
 
     private ValueTask<CheckResult> CheckOrganization(UserGrain user, string organizationId, PermissionRequest request, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ internal sealed class ControllableActivator : IGrainActivator<TestGrain>
 
     public int Loads => Volatile.Read(ref _loads);
 
-    public Task<TestGrain> ActivateAsync(GrainActivationContext context, CancellationToken cancellationToken)
+    public Task<TestGrain> OnActivateAsync(GrainActivationContext context, CancellationToken cancellationToken)
     {
         var number = Interlocked.Increment(ref _loads);
         if (Immediate is { } immediate)

@@ -99,7 +99,7 @@ public sealed class GrainCatalogStressTests
 
     private sealed class VersionedActivator(int[] data) : IGrainActivator<VersionedGrain>
     {
-        public async Task<VersionedGrain> ActivateAsync(GrainActivationContext context, CancellationToken cancellationToken)
+        public async Task<VersionedGrain> OnActivateAsync(GrainActivationContext context, CancellationToken cancellationToken)
         {
             var version = Volatile.Read(ref data[int.Parse(context.Key.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)]);
             await Task.Yield(); // the read happened; now let changes and deactivations overtake the load

@@ -248,6 +248,20 @@ public sealed class GrainCatalogTests : IDisposable
     }
 
     [Fact]
+    public async Task Deactivate_on_idle_keeps_serving_until_the_next_collection_pass()
+    {
+        _activator.Immediate = _ => null;
+        var grain = await _catalog.GetAsync("u1", Token);
+
+        Assert.True(_catalog.DeactivateOnIdle("u1"));
+        Assert.False(_catalog.DeactivateOnIdle("nobody"));
+        Assert.Same(grain, await _catalog.GetAsync("u1", Token));
+        _catalog.Collect();
+
+        Assert.Null(_catalog.Peek("u1"));
+    }
+
+    [Fact]
     public async Task Stale_grains_are_collected_to_free_their_memory()
     {
         _activator.Immediate = _ => null;

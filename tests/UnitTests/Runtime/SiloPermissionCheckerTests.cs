@@ -120,12 +120,35 @@ public sealed class SiloPermissionCheckerTests : IDisposable
     {
         var checker = Checker(dynamic: true);
 
-        var memberships = await checker.GetMembershipsAsync("alice", Token);
+        var result = await checker.GetMembershipsAsync("alice", Token);
+        var memberships = result.Snapshot;
 
         Assert.Equal(["acme", "broken"], memberships.Memberships.Select(m => m.OrganizationId));
         Assert.Equal(["member,admin"], memberships.Memberships[0].RoleColumns);
         Assert.Equal(["team-1"], memberships.Memberships[0].TeamIds);
         Assert.Equal(UserReadAt, memberships.ReadAt);
+        Assert.Equal(["user"], result.PlatformRoles);
+    }
+
+    [Fact]
+    public async Task Effective_permissions_list_every_granted_action_with_every_granting_role()
+    {
+        var checker = Checker(dynamic: true);
+
+        var effective = await checker.GetEffectivePermissionsAsync("alice", "acme", Token);
+        var banned = await checker.GetEffectivePermissionsAsync("banned", "broken", Token);
+        var outsider = await checker.GetEffectivePermissionsAsync("alice", "elsewhere", Token);
+
+        Assert.Equal(DecisionReason.Allowed, effective.Reason);
+        Assert.Equal(["member", "admin"], effective.MemberRoles);
+        Assert.Equal(["member", "admin"], effective.Permissions.Single(p => p.Resource == "ac" && p.Action == "read").GrantedByRoles);
+        Assert.Equal(["member"], effective.Permissions.Single(p => p.Resource == "report").GrantedByRoles); // the dynamic extension
+        Assert.Equal(["admin"], effective.Permissions.Single(p => p.Resource == "member" && p.Action == "delete").GrantedByRoles);
+        Assert.DoesNotContain(effective.Permissions, p => p.Resource == "organization" && p.Action == "delete");
+        Assert.Equal(OrganizationReadAt, effective.StateAsOf);
+        Assert.Equal(DecisionReason.Banned, banned.Reason);
+        Assert.Empty(banned.Permissions);
+        Assert.Equal(DecisionReason.NotAMember, outsider.Reason);
     }
 
     [Fact]
