@@ -1,3 +1,4 @@
+using Perms.Gateway;
 using Perms.Grains.Permissions;
 using Perms.Silo.Commands;
 using Perms.Silo.Configuration;
@@ -13,14 +14,18 @@ switch (args)
         return 2;
 }
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddPermsPolicy(builder.Configuration);
 builder.Services.AddBetterAuthDatabase(builder.Configuration);
 builder.Services.AddGrainRuntime(builder.Configuration);
+builder.Services.AddPermsGateway(builder.Configuration);
+builder.Services.AddSiloServer(builder.Configuration);
+builder.WebHost.UseSiloEndpoint();
 
-using var host = builder.Build();
+var app = builder.Build();
 
 // Compile the policy before anything starts: an invalid policy stops the process here, with every problem listed.
-host.Services.GetRequiredService<CompiledPolicy>();
-await host.RunAsync();
+app.Services.GetRequiredService<CompiledPolicy>();
+app.MapPermsGateway();
+await app.RunAsync();
 return 0;

@@ -7,6 +7,6 @@ namespace Perms.Grains.Interfaces.Policy;
 /// <param name="BanExpires">The admin plugin's <c>banExpires</c> column; NULL means the ban never expires.</param>
 public sealed record UserRecord(string Id, string? Role, bool Banned, DateTimeOffset? BanExpires)
 {
-    /// <summary>Whether the ban is in force at <paramref name="now"/>.</summary>
-    public bool IsBannedAt(DateTimeOffset now) => Banned && (BanExpires is null || BanExpires.Value > now);
+    /// <summary>Whether the ban is in force at <paramref name="now"/> (Better Auth lifts a ban only once <c>banExpires &lt; now</c>).</summary>
+    public bool IsBannedAt(DateTimeOffset now) => Banned && (BanExpires is null || BanExpires.Value >= now);
 }

@@ -15,7 +15,7 @@ internal sealed class BetterAuthQueries
 
         // A LEFT JOIN from a one-row relation: always one row, carrying the snapshot's time even without a user.
         User = $"""
-            SELECT now(), u.{C("user", "id")} IS NOT NULL, u.{C("user", "role")}, u.{C("user", "banned")}, u.{C("user", "banExpires")}
+            SELECT now(), u.{C("user", "id")} IS NOT NULL, u.{C("user", "role")}, u.{C("user", "banned")}, u.{C("user", "banExpires")}, u.{C("user", "id")}::text
             FROM (SELECT 1) AS one LEFT JOIN {T("user")} AS u ON u.{C("user", "id")} = $1
             """;
         Memberships = $"""
@@ -42,7 +42,7 @@ internal sealed class BetterAuthQueries
             """;
     }
 
-    /// <summary>$1 = user id → (now, exists, role, banned, banExpires).</summary>
+    /// <summary>$1 = user id → (now, exists, role, banned, banExpires, the row's id as text).</summary>
     public string User { get; }
 
     /// <summary>$1 = user id → (organizationId, role) per member row.</summary>

@@ -45,7 +45,15 @@ public sealed class PostgresBetterAuthReader : IBetterAuthReader
                 },
             };
 
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            // Npgsql raises an error of the first statement from ExecuteReader, later ones from NextResult: only the
+            // first compares the id with the table's own id column, so only there does 22P02 mean "no such id".
+            var reader = await ExecuteOrNullAsync(batch, cancellationToken).ConfigureAwait(false);
+            if (reader is null)
+            {
+                return new UserSnapshot(userId, null, [], DateTimeOffset.UtcNow);
+            }
+
+            await using var _ = reader;
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var readAt = new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero);
             var user = reader.GetBoolean(1) ? ReadUser(reader, userId) : null;
@@ -68,11 +76,6 @@ public sealed class PostgresBetterAuthReader : IBetterAuthReader
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new UserSnapshot(userId, user, Group(roles, teams), readAt);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidTextRepresentation)
-        {
-            // The id cannot even be converted to the id column's type (uuid or integer ids): no row can have it.
-            return new UserSnapshot(userId, null, [], DateTimeOffset.UtcNow);
-        }
         catch (Exception e) when (Translate(e, $"user \"{Shorten(userId)}\"") is { } translated)
         {
             throw translated;
@@ -93,7 +96,13 @@ public sealed class PostgresBetterAuthReader : IBetterAuthReader
                 batch.BatchCommands.Add(Command(_queries.DynamicRoles, organizationId));
             }
 
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var reader = await ExecuteOrNullAsync(batch, cancellationToken).ConfigureAwait(false);
+            if (reader is null)
+            {
+                return new OrganizationSnapshot(organizationId, false, [], DateTimeOffset.UtcNow);
+            }
+
+            await using var _ = reader;
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var readAt = new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero);
             var exists = reader.GetBoolean(1);
@@ -117,14 +126,26 @@ public sealed class PostgresBetterAuthReader : IBetterAuthReader
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new OrganizationSnapshot(organizationId, exists, rows.ToImmutable(), readAt);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidTextRepresentation)
-        {
-            // As for users: an id the column type cannot hold names no organization.
-            return new OrganizationSnapshot(organizationId, false, [], DateTimeOffset.UtcNow);
-        }
         catch (Exception e) when (Translate(e, $"organization \"{Shorten(organizationId)}\"") is { } translated)
         {
             throw translated;
+        }
+    }
+
+    /// <summary>
+    /// Runs the batch; null when its first statement fails with 22P02 because the id cannot be converted to the id
+    /// column's type (uuid or integer ids): no row can have such an id. The same error from a later statement means
+    /// two columns disagree on their type — a schema problem, reported as such.
+    /// </summary>
+    private static async Task<NpgsqlDataReader?> ExecuteOrNullAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidTextRepresentation)
+        {
+            return null;
         }
     }
 
@@ -155,7 +176,9 @@ public sealed class PostgresBetterAuthReader : IBetterAuthReader
             throw new BetterAuthReadException($"column user.banExpires of user \"{Shorten(userId)}\" is {reader.GetDataTypeName(4)}, expected a timestamp", isTransient: false, e);
         }
 
-        return new UserRecord(userId, role, banned, banExpires);
+        // The row's own spelling of the id (uuid columns accept other spellings of the same value), so adminUserIds
+        // compare as Better Auth compares them.
+        return new UserRecord(reader.GetString(5), role, banned, banExpires);
     }
 
     private static string ReadText(NpgsqlDataReader reader, int ordinal, string table, string column, string rowKey)

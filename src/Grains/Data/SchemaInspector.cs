@@ -18,10 +18,11 @@ public sealed class SchemaInspector(NpgsqlDataSource dataSource, TableLayout lay
         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
         """;
 
-    // Each index's key columns in order (indkey is an int2vector; expression columns have attnum 0 and are skipped).
+    // Each index's key columns in order: only the first indnkeyatts entries of indkey are keys (the rest are INCLUDE
+    // columns, which cannot serve a lookup); an expression column (attnum 0) stays in place as NULL and matches nothing.
     private const string IndexesSql = """
-        SELECT ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
-                     JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+        SELECT ARRAY(SELECT a.attname FROM unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, ord)
+                     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum AND k.attnum > 0
                      ORDER BY k.ord)
         FROM pg_catalog.pg_index i
         JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -34,6 +35,16 @@ public sealed class SchemaInspector(NpgsqlDataSource dataSource, TableLayout lay
     {
         var findings = new List<SchemaFinding>();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var recovery = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection))
+        {
+            if ((bool)(await recovery.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                // A standby may not yet have replayed a change whose event already arrived: a load after the event
+                // would install the state from before it. Invalidation is only sound against the primary.
+                findings.Add(new(SchemaSeverity.Error, "the database is a standby (pg_is_in_recovery() is true): connect Perms to the primary, or change events can be followed by loads of the state before them"));
+            }
+        }
+
         var presentTables = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (table, logicalColumns) in TableLayout.Model)
         {
@@ -96,7 +107,7 @@ public sealed class SchemaInspector(NpgsqlDataSource dataSource, TableLayout lay
         var indexes = new List<string[]>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            indexes.Add(reader.GetFieldValue<string[]>(0));
+            indexes.Add(reader.GetFieldValue<string?[]>(0).Select(c => c ?? "").ToArray());
         }
 
         return indexes;

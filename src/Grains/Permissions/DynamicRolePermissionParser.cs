@@ -41,9 +41,20 @@ internal static class DynamicRolePermissionParser
             var result = new List<KeyValuePair<string, string[]>>();
             foreach (var property in root.EnumerateObject())
             {
+                string name;
+                try
+                {
+                    name = property.Name;
+                }
+                catch (InvalidOperationException)
+                {
+                    error = "a resource name is not valid Unicode";
+                    return null;
+                }
+
                 if (property.Value.ValueKind != JsonValueKind.Array)
                 {
-                    error = $"resource \"{property.Name}\": expected an array of action names, found {Describe(property.Value.ValueKind)}";
+                    error = $"resource \"{name}\": expected an array of action names, found {Describe(property.Value.ValueKind)}";
                     return null;
                 }
 
@@ -53,7 +64,7 @@ internal static class DynamicRolePermissionParser
                 {
                     if (item.ValueKind != JsonValueKind.String)
                     {
-                        error = $"resource \"{property.Name}\", action [{index}]: expected a string, found {Describe(item.ValueKind)}";
+                        error = $"resource \"{name}\", action [{index}]: expected a string, found {Describe(item.ValueKind)}";
                         return null;
                     }
 
@@ -64,19 +75,19 @@ internal static class DynamicRolePermissionParser
                     catch (InvalidOperationException)
                     {
                         // A lone UTF-16 surrogate escape (JSON.parse would accept it); never guess, refuse the row.
-                        error = $"resource \"{property.Name}\", action [{index}]: the string is not valid Unicode";
+                        error = $"resource \"{name}\", action [{index}]: the string is not valid Unicode";
                         return null;
                     }
                 }
 
-                var existing = result.FindIndex(r => r.Key == property.Name);
+                var existing = result.FindIndex(r => r.Key == name);
                 if (existing >= 0)
                 {
-                    result[existing] = new(property.Name, actions);
+                    result[existing] = new(name, actions);
                 }
                 else
                 {
-                    result.Add(new(property.Name, actions));
+                    result.Add(new(name, actions));
                 }
             }
 

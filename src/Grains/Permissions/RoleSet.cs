@@ -12,6 +12,13 @@ namespace Perms.Grains.Permissions;
 /// </summary>
 public sealed class RoleSet
 {
+    // Object.prototype's members in Node 20: where Better Auth's role merge looks up a resource on a plain object.
+    private static readonly FrozenSet<string> JavaScriptObjectMembers = new[]
+    {
+        "constructor", "__defineGetter__", "__defineSetter__", "hasOwnProperty", "__lookupGetter__", "__lookupSetter__",
+        "isPrototypeOf", "propertyIsEnumerable", "toString", "valueOf", "toLocaleString",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
     private readonly FrozenDictionary<string, FrozenSet<string>> _vocabulary;
 
     internal RoleSet(ImmutableArray<ResourceActions> statements, ImmutableArray<RoleDefinition> definitions)
@@ -100,6 +107,19 @@ public sealed class RoleSet
 
             foreach (var (resource, actions) in permissions)
             {
+                if (resource == "__proto__")
+                {
+                    // JSON.parse makes it an own key, but the merge's object spread cannot carry it: it never grants.
+                    continue;
+                }
+
+                if (!statements.ContainsKey(resource) && JavaScriptObjectMembers.Contains(resource))
+                {
+                    // Better Auth's merge reads merged[resource] on a plain object: an inherited Object.prototype member
+                    // is a function, spreading it throws, and every member check of the organization fails (HTTP 500).
+                    throw new DynamicRoleException(organizationId, row.Id, row.Role, $"resource \"{resource}\" is the name of a JavaScript Object.prototype member, which Better Auth cannot merge");
+                }
+
                 if (!statements.TryGetValue(resource, out var list))
                 {
                     list = [];

@@ -12,6 +12,8 @@ namespace Perms.Grains.Policy;
 /// </summary>
 public static class PolicyParser
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
         CommentHandling = JsonCommentHandling.Skip,
@@ -52,6 +54,15 @@ public static class PolicyParser
     public static PolicyDocument Parse(ReadOnlyMemory<byte> utf8, string source)
     {
         ArgumentNullException.ThrowIfNull(source);
+        try
+        {
+            _ = StrictUtf8.GetCharCount(utf8.Span);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new PolicyValidationException(source, [new PolicyError($"byte {e.Index + 1}", "the file is not valid UTF-8")]);
+        }
+
         JsonDocument document;
         try
         {
@@ -67,7 +78,17 @@ public static class PolicyParser
         using (document)
         {
             var errors = new List<PolicyError>();
-            var policy = new Reader(errors).ReadRoot(document.RootElement);
+            PolicyDocument? policy;
+            try
+            {
+                policy = new Reader(errors).ReadRoot(document.RootElement);
+            }
+            catch (InvalidOperationException)
+            {
+                // A "\ud800"-style escape: valid JSON syntax, but no string .NET (or a UTF-8 file) can hold.
+                throw new PolicyValidationException(source, [.. errors, new PolicyError("$", "a string or key is not valid Unicode (a lone UTF-16 surrogate escape); fix the escape")]);
+            }
+
             if (errors.Count > 0 || policy is null)
             {
                 throw new PolicyValidationException(source, errors);

@@ -23,6 +23,12 @@ internal sealed class GrainCatalogOptionsValidator : IValidateOptions<GrainCatal
         Range(nameof(options.FailureBackoff), options.FailureBackoff, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         Range(nameof(options.MaxFailureBackoff), options.MaxFailureBackoff, options.FailureBackoff, TimeSpan.FromMinutes(10));
         Range(nameof(options.LoadTimeout), options.LoadTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
+        if (options.MaxStaleness < options.LoadTimeout * 2)
+        {
+            // Waiters judge freshness after the load: a load slower than the staleness bound would always be stale.
+            errors.Add($"{section}:{nameof(options.MaxStaleness)} ({options.MaxStaleness}) must be at least twice {section}:{nameof(options.LoadTimeout)} ({options.LoadTimeout})");
+        }
+
         if (options.MaxActivations < 1)
         {
             errors.Add($"{section}:{nameof(options.MaxActivations)} is {options.MaxActivations}; give at least 1");

@@ -12,6 +12,7 @@ internal sealed class GrainActivation<TGrain>(string key)
 {
     private TGrain? _grain;
     private long _lastAccess;
+    private bool _removed;
 
     public string Key { get; } = key;
 
@@ -26,7 +27,11 @@ internal sealed class GrainActivation<TGrain>(string key)
     public Task<TGrain>? Loading { get; set; }
 
     /// <summary>Set once when the activation leaves the catalog; a load finishing after that is discarded.</summary>
-    public bool Removed { get; set; }
+    public bool Removed
+    {
+        get => Volatile.Read(ref _removed);
+        set => Volatile.Write(ref _removed, value);
+    }
 
     /// <summary>The last failed load, kept for the back-off; null while loads succeed (allocated only on failure).</summary>
     public LoadFailure? Failure { get; set; }

@@ -36,6 +36,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
     private readonly long _collectionAge;
     private readonly ITimer _collector;
     private long _staleBefore = long.MinValue;
+    private long _installed;
     private long _estimatedBytes;
     private int _enforcingCapacity;
 
@@ -116,14 +117,19 @@ public sealed class GrainCatalog<TGrain> : IDisposable
         return true;
     }
 
-    /// <summary>Deactivates every activation whose key and installed grain (null while loading) match.</summary>
+    /// <summary>
+    /// Deactivates every activation whose key and grain match. While a load is in flight the predicate sees null — not
+    /// the older grain being replaced — so a careful predicate (<c>g is null || …</c>) also catches the load, which
+    /// may have read the state the change affects.
+    /// </summary>
     public int DeactivateWhere(Func<string, TGrain?, bool> predicate, DeactivationCause cause)
     {
         ArgumentNullException.ThrowIfNull(predicate);
         var count = 0;
         foreach (var (key, activation) in _activations)
         {
-            if (predicate(key, activation.Grain) && _activations.TryRemove(new KeyValuePair<string, GrainActivation<TGrain>>(key, activation)))
+            var grain = activation.Loading is null ? activation.Grain : null;
+            if (predicate(key, grain) && _activations.TryRemove(new KeyValuePair<string, GrainActivation<TGrain>>(key, activation)))
             {
                 Retire(activation, cause);
                 count++;
@@ -199,7 +205,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
     }
 
     private bool IsFresh(TGrain grain, long now) =>
-        grain.LoadStartedAt >= Volatile.Read(ref _staleBefore) && now - grain.LoadStartedAt < _maxStaleness;
+        grain.LoadStartedAt > Volatile.Read(ref _staleBefore) && now - grain.LoadStartedAt < _maxStaleness;
 
     private async Task<TGrain> ActivateAsync(string key, CancellationToken cancellationToken)
     {
@@ -227,7 +233,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
                     throw Repeat(failure.Error);
                 }
 
-                load = activation.Loading ??= LoadAsync(activation);
+                load = activation.Loading ??= StartLoad(activation);
             }
 
             // The load is shared: one caller giving up must not cancel it for the others.
@@ -243,57 +249,91 @@ public sealed class GrainCatalog<TGrain> : IDisposable
         throw new StateUnavailableException($"{GrainType} {key}: the state changed during {MaxLoadsPerCall} loads in a row; try again");
     }
 
+    private Task<TGrain> StartLoad(GrainActivation<TGrain> activation)
+    {
+        // The load is shared by every caller and outlives the request that started it: it must not carry that
+        // request's ambient state (AsyncLocals, the tracing Activity).
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(() => LoadAsync(activation));
+        }
+    }
+
     private async Task<TGrain> LoadAsync(GrainActivation<TGrain> activation)
     {
-        // Run the load after the caller has stored this task and left the lock, even if the activator completes
-        // synchronously: the task must be in Loading before the completion code clears it.
-        await Task.Yield();
         var started = _time.GetTimestamp();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
-        timeout.CancelAfter(_options.LoadTimeout);
+        TGrain? installed = null;
+        Exception? failure = null;
         try
         {
-            var grain = await _activator.OnActivateAsync(new GrainActivationContext(activation.Key, started), timeout.Token).ConfigureAwait(false);
-            _metrics.Loaded(GrainType, _time.GetElapsedTime(started));
-            var installed = false;
-            lock (activation)
+            using var timeout = new CancellationTokenSource(_options.LoadTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
+            try
             {
-                activation.Loading = null;
+                // WaitAsync bounds the load even if the activator ignores its token.
+                var grain = await _activator.OnActivateAsync(new GrainActivationContext(activation.Key, started), linked.Token)
+                    .WaitAsync(_options.LoadTimeout, _time, _shutdown.Token).ConfigureAwait(false);
+                _metrics.Loaded(GrainType, _time.GetElapsedTime(started));
+                installed = grain;
+                return grain;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                failure = Map(e, activation.Key, timedOut: e is TimeoutException || (timeout.IsCancellationRequested && !_shutdown.IsCancellationRequested));
+                _metrics.LoadFailed(GrainType);
+                throw failure;
+            }
+        }
+        finally
+        {
+            // Whatever happened (even an exception not caught above), the load is over: clear it, so the key can
+            // load again and be collected.
+            Complete(activation, installed, failure);
+        }
+    }
+
+    private void Complete(GrainActivation<TGrain> activation, TGrain? grain, Exception? failure)
+    {
+        var firstInstall = false;
+        lock (activation)
+        {
+            activation.Loading = null;
+            if (grain is not null)
+            {
                 activation.Failure = null;
                 if (!activation.Removed)
                 {
                     var previous = activation.Grain;
                     activation.Grain = grain;
+                    activation.Touch(_time.GetTimestamp());
                     Interlocked.Add(ref _estimatedBytes, grain.EstimatedBytes - (previous?.EstimatedBytes ?? -ActivationOverheadBytes));
-                    installed = previous is null;
+                    firstInstall = previous is null;
                 }
                 else
                 {
                     _metrics.Discarded(GrainType);
                 }
             }
-
-            if (installed)
+            else
             {
-                _metrics.Activated(GrainType);
-                EnforceCapacity();
-            }
-
-            return grain;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            var error = Map(e, activation.Key, timeout.IsCancellationRequested && !_shutdown.IsCancellationRequested);
-            _metrics.LoadFailed(GrainType);
-            lock (activation)
-            {
-                activation.Loading = null;
                 var failures = (activation.Failure?.Count ?? 0) + 1;
                 var backoff = Math.Min(_options.FailureBackoff.Ticks << Math.Min(failures - 1, 16), _options.MaxFailureBackoff.Ticks);
-                activation.Failure = new LoadFailure(error, failures, _time.GetTimestamp() + ToTimestamp(TimeSpan.FromTicks(backoff)));
+                activation.Failure = new LoadFailure(
+                    failure ?? new StateUnavailableException($"{GrainType} {activation.Key}: loading failed"),
+                    failures,
+                    _time.GetTimestamp() + ToTimestamp(TimeSpan.FromTicks(backoff)));
             }
+        }
 
-            throw error;
+        if (firstInstall)
+        {
+            _metrics.Activated(GrainType);
+            Interlocked.Increment(ref _installed);
+            if (Interlocked.Read(ref _installed) > _options.MaxActivations || Interlocked.Read(ref _estimatedBytes) > _options.MaxEstimatedBytes)
+            {
+                // Shedding sorts the whole catalog: never on a caller's path.
+                ThreadPool.UnsafeQueueUserWorkItem(static catalog => catalog.EnforceCapacity(), this, preferLocal: false);
+            }
         }
     }
 
@@ -309,6 +349,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
 
         if (grain is not null)
         {
+            Interlocked.Decrement(ref _installed);
             Interlocked.Add(ref _estimatedBytes, -grain.EstimatedBytes - ActivationOverheadBytes);
             _metrics.Deactivated(GrainType, cause);
         }
@@ -316,7 +357,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
 
     private void EnforceCapacity()
     {
-        if ((_activations.Count <= _options.MaxActivations && Interlocked.Read(ref _estimatedBytes) <= _options.MaxEstimatedBytes)
+        if ((Interlocked.Read(ref _installed) <= _options.MaxActivations && Interlocked.Read(ref _estimatedBytes) <= _options.MaxEstimatedBytes)
             || Interlocked.CompareExchange(ref _enforcingCapacity, 1, 0) != 0)
         {
             return;
@@ -327,11 +368,12 @@ public sealed class GrainCatalog<TGrain> : IDisposable
             // Shed down to 95% of the cap so that eviction runs now and then, not on every activation.
             var targetCount = (long)(_options.MaxActivations * 0.95);
             var targetBytes = (long)(_options.MaxEstimatedBytes * 0.95);
-            var oldestFirst = _activations.ToArray();
-            Array.Sort(oldestFirst, static (a, b) => a.Value.LastAccess.CompareTo(b.Value.LastAccess));
-            foreach (var (key, activation) in oldestFirst)
+            // Sort a snapshot of the access times: they keep changing while we sort.
+            var oldestFirst = _activations.Select(a => (LastAccess: a.Value.LastAccess, a.Key, Activation: a.Value)).ToArray();
+            Array.Sort(oldestFirst, static (a, b) => a.LastAccess.CompareTo(b.LastAccess));
+            foreach (var (_, key, activation) in oldestFirst)
             {
-                if (_activations.Count <= targetCount && Interlocked.Read(ref _estimatedBytes) <= targetBytes)
+                if (Interlocked.Read(ref _installed) <= targetCount && Interlocked.Read(ref _estimatedBytes) <= targetBytes)
                 {
                     break;
                 }
@@ -353,7 +395,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
         InvalidStateException or StateUnavailableException => exception,
         BetterAuthReadException { IsTransient: false } e => new InvalidStateException($"{GrainType} {key}: {e.Message}", e),
         BetterAuthReadException e => new StateUnavailableException($"{GrainType} {key}: {e.Message}", e),
-        OperationCanceledException when timedOut => new StateUnavailableException($"{GrainType} {key}: loading took longer than {_options.LoadTimeout}", exception),
+        TimeoutException or OperationCanceledException when timedOut => new StateUnavailableException($"{GrainType} {key}: loading took longer than {_options.LoadTimeout}", exception),
         OperationCanceledException => new StateUnavailableException($"{GrainType} {key}: the silo is shutting down", exception),
         _ => new StateUnavailableException($"{GrainType} {key}: loading failed: {exception.Message}", exception),
     };

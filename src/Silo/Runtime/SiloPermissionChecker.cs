@@ -56,6 +56,7 @@ public sealed class SiloPermissionChecker(
         var reason = state.User is null ? DecisionReason.UserNotFound
             : policy.BanMode == BanMode.Deny && state.User.IsBannedAt(now) ? DecisionReason.Banned
             : memberRoles is null ? DecisionReason.NotAMember
+            : memberRoles.Names.IsEmpty ? DecisionReason.NoRoleGrants
             : DecisionReason.Allowed;
         if (reason != DecisionReason.Allowed)
         {

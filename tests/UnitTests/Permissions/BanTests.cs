@@ -19,7 +19,7 @@ public sealed class BanTests
         { true, null, true },
         { true, 60, true },
         { true, -1, false },
-        { true, 0, false }, // expiry exactly now: the ban is over
+        { true, 0, true }, // expiry exactly now: Better Auth lifts a ban only once banExpires < now
         { false, null, false },
         { false, 60, false },
     };

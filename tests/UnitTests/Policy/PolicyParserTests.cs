@@ -174,6 +174,22 @@ public sealed class PolicyParserTests
     }
 
     [Fact]
+    public void A_lone_surrogate_escape_is_an_error_not_a_crash()
+    {
+        var error = Assert.Single(Invalid("""{ "admin": { "adminUserIds": ["\ud800"] } }""").Errors);
+
+        Assert.Contains("not valid Unicode", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_UTF_8_are_an_error_naming_the_position()
+    {
+        var error = Assert.Throws<PolicyValidationException>(() => PolicyParser.Parse(new byte[] { (byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)'}' }, "policy.json"));
+
+        Assert.Equal("byte 3", Assert.Single(error.Errors).Location);
+    }
+
+    [Fact]
     public void A_missing_file_is_reported_with_its_path()
     {
         var path = Path.Combine(Path.GetTempPath(), "no-such-perms-policy.json");

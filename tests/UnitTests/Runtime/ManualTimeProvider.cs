@@ -1,8 +1,10 @@
 namespace Perms.UnitTests.Runtime;
 
-/// <summary>A clock the test moves by hand. Timers never fire: tests call the catalog's Collect themselves.</summary>
+/// <summary>A clock the test moves by hand; its timers fire when <see cref="Advance"/> passes their due time.</summary>
 internal sealed class ManualTimeProvider : TimeProvider
 {
+    private readonly Lock _gate = new();
+    private readonly List<ManualTimer> _timers = [];
     private long _ticks = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero).UtcTicks;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
@@ -11,18 +13,71 @@ internal sealed class ManualTimeProvider : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
 
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new InertTimer();
-
-    private sealed class InertTimer : ITimer
+    public void Advance(TimeSpan by)
     {
-        public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+        var now = Interlocked.Add(ref _ticks, by.Ticks);
+        List<ManualTimer> due;
+        lock (_gate)
+        {
+            due = [.. _timers.Where(t => t.DueAt <= now)];
+        }
+
+        foreach (var timer in due)
+        {
+            timer.Fire(now);
+        }
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new ManualTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
+    {
+        private TimeSpan _period;
+
+        public long DueAt { get; private set; } = long.MaxValue;
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (owner._gate)
+            {
+                _period = period;
+                DueAt = dueTime == Timeout.InfiniteTimeSpan ? long.MaxValue : owner.GetTimestamp() + dueTime.Ticks;
+                if (!owner._timers.Contains(this))
+                {
+                    owner._timers.Add(this);
+                }
+            }
+
+            return true;
+        }
+
+        public void Fire(long now)
+        {
+            lock (owner._gate)
+            {
+                DueAt = _period <= TimeSpan.Zero || _period == Timeout.InfiniteTimeSpan ? long.MaxValue : now + _period.Ticks;
+            }
+
+            callback(state);
+        }
 
         public void Dispose()
         {
+            lock (owner._gate)
+            {
+                owner._timers.Remove(this);
+            }
         }
 
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 }

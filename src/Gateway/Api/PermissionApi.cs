@@ -1,0 +1,167 @@
+using Perms.Api.V1;
+using Perms.Gateway.Validation;
+using Perms.Grains.Interfaces.Checks;
+using Perms.Grains.Interfaces.Errors;
+using Perms.Grpc;
+
+namespace Perms.Gateway.Api;
+
+/// <summary>
+/// perms.v1.PermissionService: validates each request, asks the silo's <see cref="IPermissionChecker"/>, and maps
+/// the answer. Failures become precise statuses, never decisions: UNAVAILABLE, FAILED_PRECONDITION,
+/// INVALID_ARGUMENT (naming the field), UNIMPLEMENTED for consistency modes not built yet.
+/// </summary>
+public sealed class PermissionApi(IPermissionChecker checker)
+{
+    /// <summary>The gRPC service name.</summary>
+    public const string ServiceName = "perms.v1.PermissionService";
+
+    private const string NotSupportedYet = " is not supported yet";
+
+    /// <summary>CheckPermission.</summary>
+    public async ValueTask<CheckPermissionResponse> CheckPermissionAsync(CheckPermissionRequest request, GrpcCallContext context)
+    {
+        ThrowIfInvalid(ValidateCheck(request, ""));
+        try
+        {
+            var result = await checker.CheckOrganizationAsync(request.UserId, request.OrganizationId, ApiMapper.ToRequest(request.Permissions), context.CancellationToken).ConfigureAwait(false);
+            return ApiMapper.ToResponse(result, request.Explain);
+        }
+        catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
+        {
+            throw ToStatus(e);
+        }
+    }
+
+    /// <summary>CheckPermissions: every item answered or failed on its own, in request order.</summary>
+    public async ValueTask<CheckPermissionsResponse> CheckPermissionsAsync(CheckPermissionsRequest request, GrpcCallContext context)
+    {
+        if (request.Checks.Count > RequestLimits.MaxBatchSize)
+        {
+            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, $"checks has {request.Checks.Count} items; at most {RequestLimits.MaxBatchSize} are allowed");
+        }
+
+        // Start every check first so cold ones load concurrently; warm ones are already complete.
+        var pending = new ValueTask<CheckResult>?[request.Checks.Count];
+        var errors = new CheckError?[request.Checks.Count];
+        for (var i = 0; i < pending.Length; i++)
+        {
+            var check = request.Checks[i];
+            if (ValidateCheck(check, $"checks[{i}].") is { } invalid)
+            {
+                errors[i] = new CheckError { Code = (int)(invalid.EndsWith(NotSupportedYet, StringComparison.Ordinal) ? GrpcStatusCode.Unimplemented : GrpcStatusCode.InvalidArgument), Message = invalid };
+                continue;
+            }
+
+            try
+            {
+                pending[i] = checker.CheckOrganizationAsync(check.UserId, check.OrganizationId, ApiMapper.ToRequest(check.Permissions), context.CancellationToken);
+            }
+            catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
+            {
+                var status = ToStatus(e);
+                errors[i] = new CheckError { Code = (int)status.Code, Message = status.Detail };
+            }
+        }
+
+        var response = new CheckPermissionsResponse();
+        for (var i = 0; i < pending.Length; i++)
+        {
+            if (pending[i] is not { } task)
+            {
+                response.Results.Add(new CheckOutcome { Error = errors[i]! });
+                continue;
+            }
+
+            try
+            {
+                response.Results.Add(new CheckOutcome { Response = ApiMapper.ToResponse(await task.ConfigureAwait(false), request.Checks[i].Explain) });
+            }
+            catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
+            {
+                var status = ToStatus(e);
+                response.Results.Add(new CheckOutcome { Error = new CheckError { Code = (int)status.Code, Message = status.Detail } });
+            }
+        }
+
+        return response;
+    }
+
+    /// <summary>CheckPlatformPermission.</summary>
+    public async ValueTask<CheckPermissionResponse> CheckPlatformPermissionAsync(CheckPlatformPermissionRequest request, GrpcCallContext context)
+    {
+        ThrowIfInvalid(RequestValidator.Id(request.UserId, "user_id")
+            ?? RequestValidator.Permissions(request.Permissions, "permissions")
+            ?? Consistency(request.Consistency, "consistency"));
+        try
+        {
+            var result = await checker.CheckPlatformAsync(request.UserId, ApiMapper.ToRequest(request.Permissions), context.CancellationToken).ConfigureAwait(false);
+            return ApiMapper.ToResponse(result, request.Explain);
+        }
+        catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
+        {
+            throw ToStatus(e);
+        }
+    }
+
+    /// <summary>GetMemberships.</summary>
+    public async ValueTask<GetMembershipsResponse> GetMembershipsAsync(GetMembershipsRequest request, GrpcCallContext context)
+    {
+        ThrowIfInvalid(RequestValidator.Id(request.UserId, "user_id") ?? Consistency(request.Consistency, "consistency"));
+        try
+        {
+            return ApiMapper.ToResponse(await checker.GetMembershipsAsync(request.UserId, context.CancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
+        {
+            throw ToStatus(e);
+        }
+    }
+
+    /// <summary>GetEffectivePermissions.</summary>
+    public async ValueTask<GetEffectivePermissionsResponse> GetEffectivePermissionsAsync(GetEffectivePermissionsRequest request, GrpcCallContext context)
+    {
+        ThrowIfInvalid(RequestValidator.Id(request.UserId, "user_id")
+            ?? RequestValidator.Id(request.OrganizationId, "organization_id")
+            ?? Consistency(request.Consistency, "consistency"));
+        try
+        {
+            return ApiMapper.ToResponse(await checker.GetEffectivePermissionsAsync(request.UserId, request.OrganizationId, context.CancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
+        {
+            throw ToStatus(e);
+        }
+    }
+
+    private static string? ValidateCheck(CheckPermissionRequest request, string prefix) =>
+        RequestValidator.Id(request.UserId, prefix + "user_id")
+        ?? RequestValidator.Id(request.OrganizationId, prefix + "organization_id")
+        ?? RequestValidator.Permissions(request.Permissions, prefix + "permissions")
+        ?? Consistency(request.Consistency, prefix + "consistency");
+
+    // at_least_as_fresh and fully_consistent are part of the contract; serving them arrives with the NATS issue (#6).
+    // Until then they are refused rather than silently served from the cache.
+    private static string? Consistency(Perms.Api.V1.Consistency? consistency, string field) => consistency?.RequirementCase switch
+    {
+        Perms.Api.V1.Consistency.RequirementOneofCase.AtLeastAsFresh => $"{field}.at_least_as_fresh{NotSupportedYet}",
+        Perms.Api.V1.Consistency.RequirementOneofCase.FullyConsistent => $"{field}.fully_consistent{NotSupportedYet}",
+        _ => null,
+    };
+
+    private static void ThrowIfInvalid(string? error)
+    {
+        if (error is null)
+        {
+            return;
+        }
+
+        throw new GrpcStatusException(error.EndsWith(NotSupportedYet, StringComparison.Ordinal) ? GrpcStatusCode.Unimplemented : GrpcStatusCode.InvalidArgument, error);
+    }
+
+    private static GrpcStatusException ToStatus(Exception e) => e switch
+    {
+        InvalidStateException => new GrpcStatusException(GrpcStatusCode.FailedPrecondition, e.Message),
+        _ => new GrpcStatusException(GrpcStatusCode.Unavailable, e.Message),
+    };
+}

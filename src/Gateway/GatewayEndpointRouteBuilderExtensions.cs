@@ -1,0 +1,57 @@
+using Google.Protobuf;
+using Grpc.Health.V1;
+using Perms.Api.V1;
+using Perms.Gateway.Api;
+using Perms.Gateway.Auth;
+using Perms.Gateway.Health;
+using Perms.Grpc;
+
+namespace Perms.Gateway;
+
+/// <summary>Maps the public API and health onto the endpoint routes.</summary>
+public static class GatewayEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps perms.v1.PermissionService (every call authenticated), grpc.health.v1.Health (open, for probes) and a
+    /// fallback that answers UNIMPLEMENTED for any other gRPC method.
+    /// </summary>
+    public static IEndpointRouteBuilder MapPermsGateway(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var api = endpoints.ServiceProvider.GetRequiredService<PermissionApi>();
+        var health = endpoints.ServiceProvider.GetRequiredService<HealthApi>();
+        var authenticator = endpoints.ServiceProvider.GetRequiredService<CallerAuthenticator>();
+
+        Map(endpoints, authenticator, "CheckPermission", CheckPermissionRequest.Parser, api.CheckPermissionAsync);
+        Map(endpoints, authenticator, "CheckPermissions", CheckPermissionsRequest.Parser, api.CheckPermissionsAsync);
+        Map(endpoints, authenticator, "CheckPlatformPermission", CheckPlatformPermissionRequest.Parser, api.CheckPlatformPermissionAsync);
+        Map(endpoints, authenticator, "GetMemberships", GetMembershipsRequest.Parser, api.GetMembershipsAsync);
+        Map(endpoints, authenticator, "GetEffectivePermissions", GetEffectivePermissionsRequest.Parser, api.GetEffectivePermissionsAsync);
+
+        endpoints.MapGrpcUnary<HealthCheckRequest, HealthCheckResponse>(HealthApi.ServiceName, "Check", HealthCheckRequest.Parser, health.CheckAsync);
+        endpoints.MapGrpcServerStreaming<HealthCheckRequest, HealthCheckResponse>(HealthApi.ServiceName, "Watch", HealthCheckRequest.Parser, health.WatchAsync);
+        endpoints.MapGrpcFallback();
+        return endpoints;
+    }
+
+    private static void Map<TRequest, TResponse>(
+        IEndpointRouteBuilder endpoints,
+        CallerAuthenticator authenticator,
+        string method,
+        MessageParser<TRequest> parser,
+        GrpcUnaryHandler<TRequest, TResponse> handler)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        endpoints.MapGrpcUnary<TRequest, TResponse>(PermissionApi.ServiceName, method, parser, (request, context) =>
+        {
+            // The same answer for a missing, malformed or unknown token: nothing to learn from it.
+            if (authenticator.Authenticate(context.RequestHeaders.Authorization) is null)
+            {
+                throw new GrpcStatusException(GrpcStatusCode.Unauthenticated, "missing or invalid caller credentials");
+            }
+
+            return handler(request, context);
+        });
+    }
+}

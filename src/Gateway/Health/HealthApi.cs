@@ -1,0 +1,49 @@
+using Grpc.Health.V1;
+using Perms.Grpc;
+
+namespace Perms.Gateway.Health;
+
+/// <summary>
+/// grpc.health.v1.Health for Kubernetes <c>grpc:</c> probes: SERVING only while <see cref="HealthReporter"/> says
+/// checks can be answered. Reachable without caller credentials. Services: "" (the process) and
+/// perms.v1.PermissionService; any other name is NOT_FOUND (Check) or SERVICE_UNKNOWN (Watch), as the protocol says.
+/// </summary>
+public sealed class HealthApi(HealthReporter reporter)
+{
+    /// <summary>The gRPC service name.</summary>
+    public const string ServiceName = "grpc.health.v1.Health";
+
+    /// <summary>Check.</summary>
+    public ValueTask<HealthCheckResponse> CheckAsync(HealthCheckRequest request, GrpcCallContext context)
+    {
+        if (!IsKnown(request.Service))
+        {
+            throw new GrpcStatusException(GrpcStatusCode.NotFound, $"unknown service \"{request.Service}\"");
+        }
+
+        return ValueTask.FromResult(new HealthCheckResponse { Status = Current() });
+    }
+
+    /// <summary>Watch: the current status, then every change, until the caller leaves.</summary>
+    public async Task WatchAsync(HealthCheckRequest request, IGrpcStreamWriter<HealthCheckResponse> writer, GrpcCallContext context)
+    {
+        if (!IsKnown(request.Service))
+        {
+            await writer.WriteAsync(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.ServiceUnknown }).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, context.CancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        while (!context.CancellationToken.IsCancellationRequested)
+        {
+            var changed = reporter.Changed;
+            await writer.WriteAsync(new HealthCheckResponse { Status = Current() }).ConfigureAwait(false);
+            await changed.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private HealthCheckResponse.Types.ServingStatus Current() =>
+        reporter.IsServing ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing;
+
+    private static bool IsKnown(string service) => service.Length == 0 || service == Api.PermissionApi.ServiceName;
+}

@@ -1,0 +1,79 @@
+using Google.Protobuf;
+using Microsoft.AspNetCore.Http;
+
+namespace Perms.Grpc.Internal;
+
+/// <summary>Serves one unary method: its <see cref="HandleAsync"/> is the endpoint's request delegate, bound once.</summary>
+internal sealed class UnaryServerMethod<TRequest, TResponse>(
+    string method,
+    MessageParser<TRequest> parser,
+    GrpcUnaryHandler<TRequest, TResponse> handler,
+    GrpcServerRuntime runtime)
+    where TRequest : IMessage<TRequest>
+    where TResponse : IMessage<TResponse>
+{
+    public Task HandleAsync(HttpContext httpContext)
+    {
+        if (!GrpcServerProtocol.TryAccept(httpContext, runtime))
+        {
+            return Task.CompletedTask;
+        }
+
+        var timeout = GrpcServerProtocol.ReadTimeout(httpContext, runtime);
+        if (timeout <= TimeSpan.Zero)
+        {
+            GrpcServerProtocol.WriteTrailersOnly(httpContext.Response, GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded");
+            return Task.CompletedTask;
+        }
+
+        return RunAsync(new GrpcCallContext(httpContext, method, runtime, timeout));
+    }
+
+    private async Task RunAsync(GrpcCallContext context)
+    {
+        try
+        {
+            var options = runtime.Options;
+            var request = await GrpcRequestReader.ReadSingleMessageAsync(context, parser, options.MaxReceiveMessageSize).ConfigureAwait(false);
+            var response = await handler(request, context).ConfigureAwait(false);
+            if (response is null)
+            {
+                throw new InvalidOperationException($"The handler of {method} returned null instead of a response message.");
+            }
+
+            var size = response.CalculateSize();
+            if (!await context.EnterResponseAsync().ConfigureAwait(false))
+            {
+                // The deadline passed and has answered; the response is dropped.
+                return;
+            }
+
+            try
+            {
+                if (size > options.MaxSendMessageSize)
+                {
+                    context.WriteStatus(
+                        GrpcStatusCode.ResourceExhausted,
+                        $"Sending message exceeds the maximum configured message size ({size} vs. {options.MaxSendMessageSize}).",
+                        null);
+                }
+                else
+                {
+                    context.WriteUnaryResponse(response, size);
+                }
+            }
+            finally
+            {
+                context.ExitResponse(completed: true);
+            }
+        }
+        catch (Exception e)
+        {
+            await context.FailAsync(e).ConfigureAwait(false);
+        }
+        finally
+        {
+            await context.EndAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Perms.Gateway.Health;
+
+namespace Perms.Silo.Configuration;
+
+/// <summary>
+/// Keeps the health status true to whether checks can be answered: SERVING while a trivial query on the Better Auth
+/// database succeeds (the policy is loaded before the host starts), NOT_SERVING otherwise and from the start of
+/// shutdown, so Kubernetes stops routing before the process stops answering.
+/// </summary>
+internal sealed partial class DatabaseHealthProbe(
+    NpgsqlDataSource dataSource,
+    HealthReporter reporter,
+    IOptions<ServerOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<DatabaseHealthProbe> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        lifetime.ApplicationStopping.Register(() => reporter.SetServing(false));
+        using var timer = new PeriodicTimer(options.Value.HealthProbeInterval);
+        do
+        {
+            var serving = await ProbeAsync(stoppingToken).ConfigureAwait(false);
+            if (serving != reporter.IsServing && !stoppingToken.IsCancellationRequested)
+            {
+                LogChanged(serving ? "SERVING" : "NOT_SERVING");
+                reporter.SetServing(serving);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task<bool> ProbeAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await using var command = dataSource.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                LogProbeFailed(e.Message);
+            }
+
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health is now {Status}")]
+    private partial void LogChanged(string status);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Database probe failed: {Reason}")]
+    private partial void LogProbeFailed(string reason);
+}

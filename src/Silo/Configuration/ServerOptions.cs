@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace Perms.Silo.Configuration;
+
+/// <summary>Where and how the gRPC endpoint listens (configuration section <c>Perms:Server</c>).</summary>
+public sealed class ServerOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Perms:Server";
+
+    /// <summary>The address to listen on. Default <c>0.0.0.0</c> (every interface, as in a container).</summary>
+    public string Address { get; set; } = "0.0.0.0";
+
+    /// <summary>The port. Default 50051, gRPC's customary port.</summary>
+    public int Port { get; set; } = 50051;
+
+    /// <summary>A PEM certificate (chain) for TLS. Without it the endpoint speaks h2c (HTTP/2 without TLS).</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PEM private key of <see cref="CertificatePath"/>.</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>Whether callers present client certificates: <c>NoCertificate</c> (default), <c>AllowCertificate</c> or <c>RequireCertificate</c>.</summary>
+    public ClientCertificateMode ClientCertificateMode { get; set; } = ClientCertificateMode.NoCertificate;
+
+    /// <summary>PEM bundle of the certificate authorities that client certificates must chain to (required with client certificates).</summary>
+    public string? ClientCertificateAuthorityPath { get; set; }
+
+    /// <summary>How often the database probe behind the health status runs. Default 5 s.</summary>
+    public TimeSpan HealthProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
