@@ -8,6 +8,8 @@ switch (args)
         return await ColdLoadBenchmark.RunAsync(rest);
     case ["grain-memory", .. var counts]:
         return await GrainMemoryBenchmark.RunAsync(counts);
+    case ["grpc", .. var grpcArgs]:
+        return await GrpcBenchmark.RunAsync(grpcArgs);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(EvaluatorBenchmarks).Assembly).Run(args);
