@@ -12,52 +12,29 @@ internal sealed class ServerStreamingServerMethod<TRequest, TResponse>(
     where TRequest : IMessage<TRequest>
     where TResponse : IMessage<TResponse>
 {
-    public Task HandleAsync(HttpContext httpContext)
+    private Func<GrpcCallContext, Task>? _execute;
+
+    public Task HandleAsync(HttpContext httpContext) =>
+        GrpcServerCall.HandleAsync(httpContext, runtime, method, _execute ??= ExecuteAsync);
+
+    private async Task ExecuteAsync(GrpcCallContext context)
     {
-        if (!GrpcServerProtocol.TryAccept(httpContext, runtime))
+        var options = runtime.Options;
+        var request = await GrpcRequestReader.ReadSingleMessageAsync(context, parser, options.MaxReceiveMessageSize).ConfigureAwait(false);
+        var writer = new GrpcStreamWriter<TResponse>(context, options.MaxSendMessageSize);
+        await handler(request, writer, context).ConfigureAwait(false);
+        if (!await context.EnterResponseAsync().ConfigureAwait(false))
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        var timeout = GrpcServerProtocol.ReadTimeout(httpContext, runtime);
-        if (timeout <= TimeSpan.Zero)
-        {
-            GrpcServerProtocol.WriteTrailersOnly(httpContext.Response, GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded");
-            return Task.CompletedTask;
-        }
-
-        return RunAsync(new GrpcCallContext(httpContext, method, runtime, timeout));
-    }
-
-    private async Task RunAsync(GrpcCallContext context)
-    {
         try
         {
-            var options = runtime.Options;
-            var request = await GrpcRequestReader.ReadSingleMessageAsync(context, parser, options.MaxReceiveMessageSize).ConfigureAwait(false);
-            var writer = new GrpcStreamWriter<TResponse>(context, options.MaxSendMessageSize);
-            await handler(request, writer, context).ConfigureAwait(false);
-            if (!await context.EnterResponseAsync().ConfigureAwait(false))
-            {
-                return;
-            }
-
-            try
-            {
-                context.WriteStatus(GrpcStatusCode.OK, null, null);
-            }
-            finally
-            {
-                context.ExitResponse(completed: true);
-            }
-        }
-        catch (Exception e)
-        {
-            await context.FailAsync(e).ConfigureAwait(false);
+            context.WriteStatus(GrpcStatusCode.OK, null, null);
         }
         finally
         {
-            await context.EndAsync().ConfigureAwait(false);
+            context.ExitResponse(completed: true);
         }
     }
 }

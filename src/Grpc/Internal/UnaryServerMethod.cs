@@ -12,68 +12,45 @@ internal sealed class UnaryServerMethod<TRequest, TResponse>(
     where TRequest : IMessage<TRequest>
     where TResponse : IMessage<TResponse>
 {
-    public Task HandleAsync(HttpContext httpContext)
+    private Func<GrpcCallContext, Task>? _execute;
+
+    public Task HandleAsync(HttpContext httpContext) =>
+        GrpcServerCall.HandleAsync(httpContext, runtime, method, _execute ??= ExecuteAsync);
+
+    private async Task ExecuteAsync(GrpcCallContext context)
     {
-        if (!GrpcServerProtocol.TryAccept(httpContext, runtime))
+        var options = runtime.Options;
+        var request = await GrpcRequestReader.ReadSingleMessageAsync(context, parser, options.MaxReceiveMessageSize).ConfigureAwait(false);
+        var response = await handler(request, context).ConfigureAwait(false);
+        if (response is null)
         {
-            return Task.CompletedTask;
+            throw new InvalidOperationException($"The handler of {method} returned null instead of a response message.");
         }
 
-        var timeout = GrpcServerProtocol.ReadTimeout(httpContext, runtime);
-        if (timeout <= TimeSpan.Zero)
+        var size = response.CalculateSize();
+        if (!await context.EnterResponseAsync().ConfigureAwait(false))
         {
-            GrpcServerProtocol.WriteTrailersOnly(httpContext.Response, GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded");
-            return Task.CompletedTask;
+            // The deadline passed and has answered; the response is dropped.
+            return;
         }
 
-        return RunAsync(new GrpcCallContext(httpContext, method, runtime, timeout));
-    }
-
-    private async Task RunAsync(GrpcCallContext context)
-    {
         try
         {
-            var options = runtime.Options;
-            var request = await GrpcRequestReader.ReadSingleMessageAsync(context, parser, options.MaxReceiveMessageSize).ConfigureAwait(false);
-            var response = await handler(request, context).ConfigureAwait(false);
-            if (response is null)
+            if (size > options.MaxSendMessageSize)
             {
-                throw new InvalidOperationException($"The handler of {method} returned null instead of a response message.");
+                context.WriteStatus(
+                    GrpcStatusCode.ResourceExhausted,
+                    $"Sending message exceeds the maximum configured message size ({size} vs. {options.MaxSendMessageSize}).",
+                    null);
             }
-
-            var size = response.CalculateSize();
-            if (!await context.EnterResponseAsync().ConfigureAwait(false))
+            else
             {
-                // The deadline passed and has answered; the response is dropped.
-                return;
+                context.WriteUnaryResponse(response, size);
             }
-
-            try
-            {
-                if (size > options.MaxSendMessageSize)
-                {
-                    context.WriteStatus(
-                        GrpcStatusCode.ResourceExhausted,
-                        $"Sending message exceeds the maximum configured message size ({size} vs. {options.MaxSendMessageSize}).",
-                        null);
-                }
-                else
-                {
-                    context.WriteUnaryResponse(response, size);
-                }
-            }
-            finally
-            {
-                context.ExitResponse(completed: true);
-            }
-        }
-        catch (Exception e)
-        {
-            await context.FailAsync(e).ConfigureAwait(false);
         }
         finally
         {
-            await context.EndAsync().ConfigureAwait(false);
+            context.ExitResponse(completed: true);
         }
     }
 }
