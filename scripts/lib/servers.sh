@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Private PostgreSQL 15 and nats-server for Perms' tests and local runs. Source it; do not run it.
 #
-#   perms_install_missing   apt-get install postgresql / nats-server when missing (apt-get update once, only then),
+#   perms_install_missing   apt-get install postgresql / nats-server / the Python gRPC client's packages when missing
+#                           (apt-get update once, only then),
 #                           npm ci in clients/*/ and tests/js/ whose node_modules is out of date
 #   perms_start_postgres    initdb + start PostgreSQL 15 on a free 127.0.0.1 port (as the postgres user, fsync=off,
 #                           scram-sha-256 password auth on TCP). Exports PERMS_TEST_POSTGRES, PERMS_TEST_POSTGRES_URL,
@@ -74,12 +75,22 @@ perms_node_lock_dirs() {
   return 0
 }
 
-# Debian packages: postgresql (15 on Debian 12), nats-server, and nodejs/npm only if a Node package needs them and
-# npm is absent. Nothing is installed, and apt-get update is not run, when all is there.
+# The Python side of the interop tests (tests/python/interop.py) runs on Debian's own interpreter, /usr/bin/python3
+# (not a pyenv or venv python first on PATH), with Debian's grpcio and protobuf, and Debian's protoc.
+perms_python_grpc_installed() { /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1; }
+perms_python_protobuf_installed() { /usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1; }
+perms_protoc_installed() { [[ -x /usr/bin/protoc ]]; }
+
+# Debian packages: postgresql (15 on Debian 12), nats-server, python3-grpcio, python3-protobuf and protobuf-compiler
+# (the interop tests' Python client), and nodejs/npm only if a Node package needs them and npm is absent. Nothing is
+# installed, and apt-get update is not run, when all is there.
 perms_install_packages() {
   local -a pkgs=()
   perms_pg_installed || pkgs+=(postgresql)
   perms_nats_bin >/dev/null || pkgs+=(nats-server)
+  perms_python_grpc_installed || pkgs+=(python3-grpcio)
+  perms_python_protobuf_installed || pkgs+=(python3-protobuf)
+  perms_protoc_installed || pkgs+=(protobuf-compiler)
   if [[ -n $(perms_node_lock_dirs) ]] && ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
   ((${#pkgs[@]})) || return 0
 
@@ -104,6 +115,10 @@ perms_install_packages() {
   fi
   if ! perms_pg_installed; then perms_err "PostgreSQL 15 is still missing ($PERMS_PG_BIN)"; return 1; fi
   if ! perms_nats_bin >/dev/null; then perms_err "nats-server is still missing"; return 1; fi
+  if ! perms_python_grpc_installed || ! perms_python_protobuf_installed; then
+    perms_err "/usr/bin/python3 still cannot import grpc and google.protobuf"; return 1
+  fi
+  if ! perms_protoc_installed; then perms_err "protoc (protobuf-compiler) is still missing"; return 1; fi
 }
 
 # npm ci where node_modules does not match package-lock.json (its hash, with node's version, is kept in

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Perms.Gateway;
 using Perms.Grains.Permissions;
 using Perms.Silo.Commands;
@@ -23,9 +24,27 @@ builder.Services.AddSiloServer(builder.Configuration);
 builder.WebHost.UseSiloEndpoint();
 
 var app = builder.Build();
+try
+{
+    // Compile the policy before anything starts: an invalid policy stops the process here, with every problem listed.
+    app.Services.GetRequiredService<CompiledPolicy>();
+    app.MapPermsGateway();
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException e)
+{
+    // Configuration mistakes are the operator's to fix: say what and where, not a stack trace.
+    Console.Error.WriteLine("perms: the configuration is invalid:");
+    foreach (var failure in e.Failures)
+    {
+        Console.Error.WriteLine("  " + failure);
+    }
 
-// Compile the policy before anything starts: an invalid policy stops the process here, with every problem listed.
-app.Services.GetRequiredService<CompiledPolicy>();
-app.MapPermsGateway();
-await app.RunAsync();
-return 0;
+    return 2;
+}
+catch (InvalidOperationException e) when (e.Message.StartsWith("The Better Auth schema check", StringComparison.Ordinal) || e.Message.StartsWith("The schema check", StringComparison.Ordinal))
+{
+    Console.Error.WriteLine("perms: " + e.Message);
+    return 1;
+}

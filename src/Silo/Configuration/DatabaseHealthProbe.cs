@@ -25,7 +25,15 @@ internal sealed partial class DatabaseHealthProbe(
             var serving = await ProbeAsync(stoppingToken).ConfigureAwait(false);
             if (serving != reporter.IsServing && !stoppingToken.IsCancellationRequested)
             {
-                LogChanged(serving ? "SERVING" : "NOT_SERVING");
+                if (serving)
+                {
+                    LogServing();
+                }
+                else
+                {
+                    LogNotServing();
+                }
+
                 reporter.SetServing(serving);
             }
         }
@@ -53,8 +61,11 @@ internal sealed partial class DatabaseHealthProbe(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Health is now {Status}")]
-    private partial void LogChanged(string status);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Health is now SERVING: the database answers")]
+    private partial void LogServing();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health is now NOT_SERVING: the database does not answer (see the debug log for why)")]
+    private partial void LogNotServing();
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Database probe failed: {Reason}")]
     private partial void LogProbeFailed(string reason);

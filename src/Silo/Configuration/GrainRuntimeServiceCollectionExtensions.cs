@@ -38,13 +38,15 @@ public static class GrainRuntimeServiceCollectionExtensions
             sp.GetRequiredService<IGrainActivator<UserGrain>>(),
             sp.GetRequiredService<IOptionsMonitor<GrainCatalogOptions>>().Get(UserSection),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<GrainRuntimeMetrics>()));
+            sp.GetRequiredService<GrainRuntimeMetrics>(),
+            sp.GetRequiredService<ILogger<GrainCatalog<UserGrain>>>()));
         services.TryAddSingleton(sp => new GrainCatalog<OrganizationGrain>(
             "organization",
             sp.GetRequiredService<IGrainActivator<OrganizationGrain>>(),
             sp.GetRequiredService<IOptionsMonitor<GrainCatalogOptions>>().Get(OrganizationSection),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<GrainRuntimeMetrics>()));
+            sp.GetRequiredService<GrainRuntimeMetrics>(),
+            sp.GetRequiredService<ILogger<GrainCatalog<OrganizationGrain>>>()));
         services.TryAddSingleton<IPermissionChecker>(sp => new SiloPermissionChecker(
             sp.GetRequiredService<GrainCatalog<UserGrain>>(),
             sp.GetRequiredService<GrainCatalog<OrganizationGrain>>(),

@@ -32,6 +32,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
     private readonly TimeProvider _time;
     private readonly GrainRuntimeMetrics _metrics;
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly ILogger? _logger;
     private readonly long _maxStaleness;
     private readonly long _collectionAge;
     private readonly ITimer _collector;
@@ -46,8 +47,10 @@ public sealed class GrainCatalog<TGrain> : IDisposable
     /// <param name="options">Lifetime rules.</param>
     /// <param name="time">The clock (a fake one in tests).</param>
     /// <param name="metrics">Where to count.</param>
-    public GrainCatalog(string grainType, IGrainActivator<TGrain> activator, GrainCatalogOptions options, TimeProvider time, GrainRuntimeMetrics metrics)
+    /// <param name="logger">Where load failures are logged (none when null).</param>
+    public GrainCatalog(string grainType, IGrainActivator<TGrain> activator, GrainCatalogOptions options, TimeProvider time, GrainRuntimeMetrics metrics, ILogger? logger = null)
     {
+        _logger = logger;
         GrainType = grainType;
         _activator = activator;
         _options = options;
@@ -317,6 +320,11 @@ public sealed class GrainCatalog<TGrain> : IDisposable
             else
             {
                 var failures = (activation.Failure?.Count ?? 0) + 1;
+                if (_logger is not null)
+                {
+                    GrainCatalogLog.LoadFailed(_logger, GrainType, activation.Key, failures, failure?.Message ?? "unknown");
+                }
+
                 var backoff = Math.Min(_options.FailureBackoff.Ticks << Math.Min(failures - 1, 16), _options.MaxFailureBackoff.Ticks);
                 activation.Failure = new LoadFailure(
                     failure ?? new StateUnavailableException($"{GrainType} {activation.Key}: loading failed"),

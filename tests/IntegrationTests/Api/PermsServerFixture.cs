@@ -1,0 +1,341 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Grpc.Health.V1;
+using Npgsql;
+using Perms.Grpc;
+using Perms.IntegrationTests.Infrastructure;
+
+namespace Perms.IntegrationTests.Api;
+
+/// <summary>
+/// A real silo process (the built <c>Perms.Silo.dll</c>, gateway in process) serving the demo data, as
+/// <c>scripts/run-demo</c> sets it up: a fresh database whose tables, users (alice, bob, carol, dave, erin) and
+/// organizations (acme, globex) Better Auth itself made through <c>demo/seed.mjs</c>, the app's policy exported by
+/// the same script, a SELECT-only database role, and one caller token in a tokens directory. Each test class that uses
+/// it gets its own database and process; disposal kills the process tree and drops the database and the role.
+/// </summary>
+public sealed class PermsServerFixture : IAsyncLifetime
+{
+    /// <summary>The service name of the caller token (the file name in the tokens directory).</summary>
+    public const string CallerName = "interop-client";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly StringBuilder _output = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<JsonElement>>> _clientRuns = new(StringComparer.Ordinal);
+    private Process? _silo;
+    private string? _directory;
+    private string? _database;
+    private string? _role;
+
+    /// <summary>host:port of the gRPC endpoint (h2c on 127.0.0.1).</summary>
+    public string Address => $"127.0.0.1:{Port}";
+
+    /// <summary>The endpoint as an http:// address for <see cref="GrpcChannel"/>.</summary>
+    public Uri HttpAddress => new($"http://{Address}");
+
+    /// <summary>The port the silo listens on.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The caller token (43 characters, base64url of 32 random bytes).</summary>
+    public string Token { get; private set; } = "";
+
+    /// <summary>demo/seed.mjs' output: <c>{"users":{"alice":id,…},"organizations":{"acme":id,"globex":id}}</c>.</summary>
+    public string IdsJson { get; private set; } = "";
+
+    /// <summary>Demo user name → Better Auth user id.</summary>
+    public IReadOnlyDictionary<string, string> Users { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>Demo organization name → Better Auth organization id.</summary>
+    public IReadOnlyDictionary<string, string> Organizations { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>A superuser connection string to the demo database (for tests that lock tables).</summary>
+    public string SuperuserConnectionString { get; private set; } = "";
+
+    /// <summary>When the demo data was written; every state_as_of must be later.</summary>
+    public DateTimeOffset SeededAt { get; private set; }
+
+    /// <summary>Everything the silo printed so far (stdout and stderr interleaved).</summary>
+    public string SiloOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>The <c>authorization</c> metadata with the caller token.</summary>
+    public KeyValuePair<string, string> Authorization => new("authorization", $"Bearer {Token}");
+
+    /// <summary>The build configuration of this test assembly (Release or Debug); the silo is taken from the same one.</summary>
+    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Release";
+
+    public async ValueTask InitializeAsync()
+    {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_silo is { } silo)
+        {
+            _silo = null;
+            try
+            {
+                if (!silo.HasExited)
+                {
+                    silo.Kill(entireProcessTree: true);
+                }
+
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await silo.WaitForExitAsync(wait.Token);
+            }
+            catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
+            {
+                // Already gone, or it will be when the test host exits; the database is dropped WITH (FORCE) anyway.
+            }
+
+            silo.Dispose();
+        }
+
+        if (_database is { } database)
+        {
+            _database = null;
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString);
+            await admin.CreateCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE); DROP ROLE IF EXISTS {_role};").ExecuteNonQueryAsync();
+        }
+
+        if (_directory is { } directory)
+        {
+            _directory = null;
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        _database = $"perms_interop_{suffix}";
+        _role = $"perms_interop_{suffix}_reader";
+        _directory = Directory.CreateTempSubdirectory("perms-interop-").FullName;
+        var root = TestEnvironment.RepositoryRoot;
+        var siloDll = Path.Combine(root, "src", "Silo", "bin", Configuration, "net10.0", "Perms.Silo.dll");
+        if (!File.Exists(siloDll))
+        {
+            throw new InvalidOperationException($"{siloDll} does not exist: build the solution first (dotnet build Perms.sln -c {Configuration}; scripts/test does).");
+        }
+
+        await using (var admin = NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString))
+        {
+            await admin.CreateCommand($"CREATE DATABASE {_database}").ExecuteNonQueryAsync();
+        }
+
+        var superuser = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresConnectionString) { Database = _database, Pooling = false };
+        SuperuserConnectionString = superuser.ConnectionString;
+
+        // Better Auth creates its tables and the demo rows; the script prints the ids and writes the policy.
+        var policyPath = Path.Combine(_directory, "policy.json");
+        var url = $"postgres://{Uri.EscapeDataString(superuser.Username!)}:{Uri.EscapeDataString(superuser.Password ?? "")}@{superuser.Host}:{superuser.Port}/{_database}";
+        var seed = await ChildProcess.RunAsync(
+            "node",
+            [Path.Combine(root, "demo", "seed.mjs"), "--policy-out", policyPath],
+            root,
+            new Dictionary<string, string?> { ["DATABASE_URL"] = url },
+            TimeSpan.FromMinutes(2));
+        if (seed.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"node demo/seed.mjs exited with {seed.ExitCode} (is demo/node_modules installed? scripts/test runs npm ci):\n{seed.StandardError}");
+        }
+
+        SeededAt = DateTimeOffset.UtcNow;
+        IdsJson = seed.StandardOutput.Trim();
+        using (var ids = JsonDocument.Parse(IdsJson))
+        {
+            Users = ids.RootElement.GetProperty("users").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            Organizations = ids.RootElement.GetProperty("organizations").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        }
+
+        // Perms reads with a SELECT-only role, as in production.
+        var readerPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        await using (var demo = NpgsqlDataSource.Create(SuperuserConnectionString))
+        {
+            await demo.CreateCommand($"""
+                CREATE ROLE {_role} LOGIN PASSWORD '{readerPassword}';
+                GRANT USAGE ON SCHEMA public TO {_role};
+                GRANT SELECT ON ALL TABLES IN SCHEMA public TO {_role};
+                """).ExecuteNonQueryAsync();
+        }
+
+        var reader = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresConnectionString) { Database = _database, Username = _role, Password = readerPassword };
+
+        Token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var tokens = Directory.CreateDirectory(Path.Combine(_directory, "tokens")).FullName;
+        var tokenFile = Path.Combine(tokens, CallerName);
+        await File.WriteAllTextAsync(tokenFile, Token);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        // A free port can be taken by someone else before the silo binds it: try another one then.
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = FreePort();
+            StartSilo(siloDll, new Dictionary<string, string>
+            {
+                ["Perms__Database__ConnectionString"] = reader.ConnectionString,
+                ["Perms__Policy__Path"] = policyPath,
+                ["Perms__Auth__TokensPath"] = tokens,
+                ["Perms__Server__Address"] = "127.0.0.1",
+                ["Perms__Server__Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["DOTNET_NOLOGO"] = "1",
+                ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            });
+            if (await WaitUntilServingAsync())
+            {
+                return;
+            }
+
+            if (attempt < 3 && SiloOutput.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            throw new InvalidOperationException($"The silo exited with {_silo!.ExitCode} before serving. Its output:\n{SiloOutput}");
+        }
+    }
+
+    /// <summary>
+    /// Runs an interop client script once per fixture (later calls share the first run): <c>node</c>
+    /// (tests/js/interop.mjs) or <c>python</c> (tests/python/interop.py), making every call; returns its <c>results</c>.
+    /// </summary>
+    internal Task<JsonElement> EveryCallAsync(string client) =>
+        _clientRuns.GetOrAdd(client, c => new Lazy<Task<JsonElement>>(() => InteropClient.RunAsync(this, c, []))).Value;
+
+    /// <summary>A channel to the silo with the repository's own gRPC client.</summary>
+    internal GrpcChannel CreateChannel() => new(HttpAddress);
+
+    private void StartSilo(string siloDll, Dictionary<string, string> environment)
+    {
+        _silo?.Dispose();
+        lock (_output)
+        {
+            _output.Clear();
+        }
+
+        // From its output directory, as in a container: appsettings.json is read from the working directory.
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(siloDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(siloDll);
+
+        // Only this fixture's configuration: nothing inherited from the developer's shell.
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Perms__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        if (!process.Start())
+        {
+            throw new InvalidOperationException("dotnet could not be started");
+        }
+
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _silo = process;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    /// <summary>True once a health check answers SERVING; false when the process exits first; throws after <see cref="StartTimeout"/>.</summary>
+    private async Task<bool> WaitUntilServingAsync()
+    {
+        using var channel = CreateChannel();
+        var started = Stopwatch.StartNew();
+        var last = "no answer yet";
+        while (started.Elapsed < StartTimeout)
+        {
+            if (_silo!.HasExited)
+            {
+                _silo.WaitForExit(); // drains the output events
+                return false;
+            }
+
+            try
+            {
+                var health = await channel.CallUnaryAsync(
+                    "/grpc.health.v1.Health/Check",
+                    new HealthCheckRequest(),
+                    HealthCheckResponse.Parser,
+                    new GrpcCallOptions { Timeout = TimeSpan.FromSeconds(1) });
+                if (health.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return true;
+                }
+
+                last = $"status {health.Status}";
+            }
+            catch (Exception e) when (e is GrpcStatusException or HttpRequestException or IOException or OperationCanceledException)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"The silo did not answer SERVING within {StartTimeout.TotalSeconds} s (last: {last}). Its output:\n{SiloOutput}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
