@@ -43,15 +43,14 @@ public static class GatewayEndpointRouteBuilderExtensions
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
-        endpoints.MapGrpcUnary<TRequest, TResponse>(PermissionApi.ServiceName, method, parser, (request, context) =>
+        // Authentication runs before the request is read: an unauthenticated caller never reaches the parser, and gets
+        // the same answer for a missing, malformed or unknown token.
+        endpoints.MapGrpcUnary(PermissionApi.ServiceName, method, parser, handler, context =>
         {
-            // The same answer for a missing, malformed or unknown token: nothing to learn from it.
             if (authenticator.Authenticate(context.RequestHeaders.Authorization) is null)
             {
                 throw new GrpcStatusException(GrpcStatusCode.Unauthenticated, "missing or invalid caller credentials");
             }
-
-            return handler(request, context);
         });
     }
 }

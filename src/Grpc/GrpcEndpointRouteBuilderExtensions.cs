@@ -34,13 +34,15 @@ public static class GrpcEndpointRouteBuilderExtensions
     /// <param name="method">The method name, e.g. <c>CheckPermission</c>.</param>
     /// <param name="parser">The request's parser, e.g. <c>CheckPermissionRequest.Parser</c>.</param>
     /// <param name="handler">The handler.</param>
+    /// <param name="filter">Runs before the request is read, e.g. authentication; null for none.</param>
     /// <returns>The endpoint's builder, to add metadata such as authorization.</returns>
     public static IEndpointConventionBuilder MapGrpcUnary<TRequest, TResponse>(
         this IEndpointRouteBuilder endpoints,
         string service,
         string method,
         MessageParser<TRequest> parser,
-        GrpcUnaryHandler<TRequest, TResponse> handler)
+        GrpcUnaryHandler<TRequest, TResponse> handler,
+        GrpcCallFilter? filter = null)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
@@ -48,7 +50,7 @@ public static class GrpcEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(handler);
         var runtime = GetRuntime(endpoints);
         var metadata = new GrpcMethodMetadata(CheckName(service, nameof(service)), CheckName(method, nameof(method)), GrpcMethodType.Unary);
-        RequestDelegate requestDelegate = new UnaryServerMethod<TRequest, TResponse>(metadata.Path, parser, handler, runtime).HandleAsync;
+        RequestDelegate requestDelegate = new UnaryServerMethod<TRequest, TResponse>(metadata.Path, parser, handler, runtime, filter).HandleAsync;
         return Map(endpoints, metadata, requestDelegate);
     }
 

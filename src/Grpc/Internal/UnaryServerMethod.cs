@@ -8,7 +8,8 @@ internal sealed class UnaryServerMethod<TRequest, TResponse>(
     string method,
     MessageParser<TRequest> parser,
     GrpcUnaryHandler<TRequest, TResponse> handler,
-    GrpcServerRuntime runtime)
+    GrpcServerRuntime runtime,
+    GrpcCallFilter? filter)
     where TRequest : IMessage<TRequest>
     where TResponse : IMessage<TResponse>
 {
@@ -19,6 +20,7 @@ internal sealed class UnaryServerMethod<TRequest, TResponse>(
 
     private async Task ExecuteAsync(GrpcCallContext context)
     {
+        filter?.Invoke(context);
         var options = runtime.Options;
         var request = await GrpcRequestReader.ReadSingleMessageAsync(context, parser, options.MaxReceiveMessageSize).ConfigureAwait(false);
         var response = await handler(request, context).ConfigureAwait(false);
