@@ -85,6 +85,37 @@ public sealed class GatewayWireTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watch_streams_the_current_status_and_then_every_change()
+    {
+        using var channel = new GrpcChannel(_address);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        stop.CancelAfter(TimeSpan.FromSeconds(20));
+        var reporter = _app!.Services.GetRequiredService<HealthReporter>();
+        var seen = new List<global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus>();
+
+        await foreach (var update in channel.CallServerStreamingAsync("/grpc.health.v1.Health/Watch", new global::Grpc.Health.V1.HealthCheckRequest(), global::Grpc.Health.V1.HealthCheckResponse.Parser, cancellationToken: stop.Token))
+        {
+            seen.Add(update.Status);
+            if (seen.Count == 1)
+            {
+                reporter.SetServing(false);
+            }
+            else if (seen.Count == 2)
+            {
+                reporter.SetServing(true);
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(
+            [global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving],
+            seen);
+    }
+
+    [Fact]
     public async Task Random_requests_on_the_public_path_always_end_in_a_precise_status_and_never_in_an_internal_error_of_ours()
     {
         var random = new Random(20261122);
