@@ -40,11 +40,6 @@ public sealed class SchemaInspectorFixture : IAsyncLifetime
     }
 
     /// <summary>The default layout over this database's schema with overrides.</summary>
-    internal TableLayout LayoutWith(Dictionary<string, string>? tables = null, Dictionary<string, Dictionary<string, string>>? columns = null)
-    {
-        var errors = new List<string>();
-        var layout = TableLayout.Create(TableLayout.BetterAuthDefault, Database.Schema, tables, columns, "Perms:Database", errors);
-        Assert.True(errors.Count == 0, "the test's layout is invalid: " + string.Join("; ", errors));
-        return layout!;
-    }
+    internal TableLayout LayoutWith(Dictionary<string, string>? tables = null, Dictionary<string, Dictionary<string, string>>? columns = null) =>
+        Database.LayoutWith(tables, columns);
 }

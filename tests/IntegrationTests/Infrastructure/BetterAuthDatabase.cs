@@ -63,6 +63,15 @@ internal sealed class BetterAuthDatabase : IAsyncDisposable
         return layout!;
     }
 
+    /// <summary>The default layout over this schema with overrides (errors use the <c>Perms:Database</c> keys).</summary>
+    public TableLayout LayoutWith(Dictionary<string, string>? tables = null, Dictionary<string, Dictionary<string, string>>? columns = null)
+    {
+        var errors = new List<string>();
+        var layout = TableLayout.Create(TableLayout.BetterAuthDefault, Schema, tables, columns, "Perms:Database", errors);
+        Assert.True(errors.Count == 0, "the test's layout is invalid: " + string.Join("; ", errors));
+        return layout!;
+    }
+
     /// <summary>A reader over the SELECT-only role.</summary>
     public PostgresBetterAuthReader CreateReader(NpgsqlDataSource dataSource, string preset) => new(dataSource, Layout(preset));
 
