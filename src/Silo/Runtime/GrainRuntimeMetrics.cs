@@ -12,6 +12,9 @@ public sealed class GrainRuntimeMetrics : IDisposable
     /// <summary>The meter's name.</summary>
     public const string MeterName = "Perms.Silo";
 
+    // One string per cause, made once: an eviction pass can deactivate hundreds of thousands of grains.
+    private static readonly string[] CauseNames = [.. Enum.GetValues<DeactivationCause>().Select(c => c.ToString().ToLowerInvariant())];
+
     private readonly Meter _meter;
     private readonly Counter<long> _activations;
     private readonly Counter<long> _deactivations;
@@ -43,7 +46,7 @@ public sealed class GrainRuntimeMetrics : IDisposable
     internal void Activated(string grainType) => _activations.Add(1, Tag(grainType));
 
     internal void Deactivated(string grainType, DeactivationCause cause) =>
-        _deactivations.Add(1, Tag(grainType), new KeyValuePair<string, object?>("cause", cause.ToString().ToLowerInvariant()));
+        _deactivations.Add(1, Tag(grainType), new KeyValuePair<string, object?>("cause", CauseNames[(int)cause]));
 
     internal void Loaded(string grainType, TimeSpan duration)
     {
