@@ -10,8 +10,9 @@ namespace Perms.IntegrationTests.Api;
 /// <summary>
 /// A call that exceeds its deadline, from each client, against the real silo process: a superuser holds
 /// <c>LOCK TABLE "member" IN ACCESS EXCLUSIVE MODE</c>, so the cold load of a user (which reads the member rows) waits;
-/// a CheckPermission with a 300 ms deadline must end in DEADLINE_EXCEEDED, well before the load's own 2 s statement
-/// timeout; once the lock is released the same question is answered.
+/// a CheckPermission with a 300 ms deadline must end in DEADLINE_EXCEEDED — not UNAVAILABLE, which the load's own 2 s
+/// statement timeout would give — and no earlier than its deadline; once the lock is released it is answered. No upper
+/// bound on time is asserted: a slow machine must not fail the test.
 /// </summary>
 /// <remarks>
 /// Its own <see cref="PermsServerFixture"/> (a fresh database and silo process), and each case asks about a user no
@@ -24,9 +25,6 @@ public sealed class DeadlineInteropTests(PermsServerFixture server) : IClassFixt
 
     /// <summary>Not an immediate failure: the call waited for (about) its deadline.</summary>
     private static readonly TimeSpan NotBefore = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>Under the load's 2 s statement timeout: the deadline, not the database, ended the call.</summary>
-    private static readonly TimeSpan WellBeforeTheStatementTimeout = TimeSpan.FromMilliseconds(1500);
 
     [Theory]
     [InlineData("node", "bob", "globex", "owner")]
@@ -42,7 +40,7 @@ public sealed class DeadlineInteropTests(PermsServerFixture server) : IClassFixt
 
         Assert.False(blocked.GetProperty("ok").GetBoolean(), $"while the load was blocked: {blocked}");
         Assert.Equal("DEADLINE_EXCEEDED", blocked.GetProperty("code").GetString());
-        Assert.InRange(blocked.GetProperty("elapsed_ms").GetInt32(), (int)NotBefore.TotalMilliseconds, (int)WellBeforeTheStatementTimeout.TotalMilliseconds);
+        Assert.True(blocked.GetProperty("elapsed_ms").GetInt32() >= NotBefore.TotalMilliseconds, $"ended before its deadline: {blocked}");
 
         var after = (await InteropClient.RunAsync(server, client, only)).GetProperty("check");
         Assert.True(after.GetProperty("ok").GetBoolean(), $"after the lock was released: {after}");
@@ -53,63 +51,45 @@ public sealed class DeadlineInteropTests(PermsServerFixture server) : IClassFixt
     }
 
     [Fact]
-    public async Task The_repository_client_gets_DEADLINE_EXCEEDED_for_a_blocked_cold_load_and_then_the_answer()
-    {
-        var cancel = TestContext.Current.CancellationToken;
-        using var channel = server.CreateChannel();
-        var request = Check("alice", "acme");
-        var clock = Stopwatch.StartNew();
-        GrpcStatusException blocked;
-        await using (await LockMemberTableAsync())
-        {
-            clock.Restart();
-            blocked = await Assert.ThrowsAsync<GrpcStatusException>(() => channel.CallUnaryAsync(
-                "/perms.v1.PermissionService/CheckPermission",
-                request,
-                CheckPermissionResponse.Parser,
-                new GrpcCallOptions { Headers = [server.Authorization], Timeout = TimeSpan.FromMilliseconds(DeadlineMs) },
-                cancel));
-            clock.Stop();
-        }
-
-        Assert.Equal(GrpcStatusCode.DeadlineExceeded, blocked.Code);
-        Assert.InRange(clock.Elapsed, NotBefore, WellBeforeTheStatementTimeout);
-
-        var answer = await channel.CallUnaryAsync(
-            "/perms.v1.PermissionService/CheckPermission",
-            request,
-            CheckPermissionResponse.Parser,
-            new GrpcCallOptions { Headers = [server.Authorization], Timeout = TimeSpan.FromSeconds(5) },
-            cancel);
-        Assert.True(answer.Allowed);
-        Assert.Equal("owner", answer.GrantedByRole);
-    }
+    public Task The_repository_client_gets_DEADLINE_EXCEEDED_for_a_blocked_cold_load_and_then_the_answer() =>
+        BlockedThenAnsweredAsync("alice", "acme", ("project", "read"), "owner", new GrpcCallOptions { Timeout = TimeSpan.FromMilliseconds(DeadlineMs) }, localDeadline: true);
 
     [Fact]
-    public async Task The_server_itself_ends_a_call_at_its_grpc_timeout()
+    public Task The_server_itself_ends_a_call_at_its_grpc_timeout() =>
+        // No local deadline: only the grpc-timeout header, so DEADLINE_EXCEEDED can only come from the server. A dynamic
+        // role grants it: the organization grain loads too.
+        BlockedThenAnsweredAsync("dave", "acme", ("member", "create"), "auditor", new GrpcCallOptions { Headers = [new("grpc-timeout", $"{DeadlineMs}m")] }, localDeadline: false);
+
+    /// <summary>
+    /// With the member table locked, the C# client's call ends in DEADLINE_EXCEEDED (not UNAVAILABLE, which the load's
+    /// statement timeout would give) no earlier than the deadline; once the lock is gone the same question is answered.
+    /// </summary>
+    private async Task BlockedThenAnsweredAsync(string user, string organization, (string Resource, string Action) permission, string grantedByRole, GrpcCallOptions blockedOptions, bool localDeadline)
     {
-        // No local deadline here: only the grpc-timeout header, so DEADLINE_EXCEEDED can only come from the server.
         var cancel = TestContext.Current.CancellationToken;
         using var channel = server.CreateChannel();
-        var request = Check("dave", "acme");
+        var request = new CheckPermissionRequest { UserId = server.Users[user], OrganizationId = server.Organizations[organization], Explain = true };
+        request.Permissions.Add(permission.Resource, new Actions { Actions_ = { permission.Action } });
+        var options = new GrpcCallOptions
+        {
+            Headers = [server.Authorization, .. blockedOptions.Headers ?? []],
+            Timeout = blockedOptions.Timeout,
+        };
         GrpcStatusException blocked;
         var clock = Stopwatch.StartNew();
         await using (await LockMemberTableAsync())
         {
+            // A safety net only; the call must end by its own deadline long before this.
             using var safety = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            safety.CancelAfter(TimeSpan.FromSeconds(10));
+            safety.CancelAfter(TimeSpan.FromSeconds(30));
             clock.Restart();
             blocked = await Assert.ThrowsAsync<GrpcStatusException>(() => channel.CallUnaryAsync(
-                "/perms.v1.PermissionService/CheckPermission",
-                request,
-                CheckPermissionResponse.Parser,
-                new GrpcCallOptions { Headers = [server.Authorization, new("grpc-timeout", $"{DeadlineMs}m")] },
-                safety.Token));
+                "/perms.v1.PermissionService/CheckPermission", request, CheckPermissionResponse.Parser, options, safety.Token));
             clock.Stop();
         }
 
         Assert.Equal(GrpcStatusCode.DeadlineExceeded, blocked.Code);
-        Assert.InRange(clock.Elapsed, NotBefore, WellBeforeTheStatementTimeout);
+        Assert.True(clock.Elapsed >= NotBefore, $"ended after {clock.Elapsed}, before its deadline (local deadline: {localDeadline})");
 
         var answer = await channel.CallUnaryAsync(
             "/perms.v1.PermissionService/CheckPermission",
@@ -118,14 +98,7 @@ public sealed class DeadlineInteropTests(PermsServerFixture server) : IClassFixt
             new GrpcCallOptions { Headers = [server.Authorization], Timeout = TimeSpan.FromSeconds(5) },
             cancel);
         Assert.True(answer.Allowed);
-        Assert.Equal("auditor", answer.GrantedByRole); // a dynamic role: the organization grain loads too
-    }
-
-    private CheckPermissionRequest Check(string user, string organization)
-    {
-        var request = new CheckPermissionRequest { UserId = server.Users[user], OrganizationId = server.Organizations[organization], Explain = true };
-        request.Permissions.Add(user == "dave" ? "member" : "project", new Actions { Actions_ = { user == "dave" ? "create" : "read" } });
-        return request;
+        Assert.Equal(grantedByRole, answer.GrantedByRole);
     }
 
     /// <summary>Holds an ACCESS EXCLUSIVE lock on "member" (in an open transaction) until disposed.</summary>

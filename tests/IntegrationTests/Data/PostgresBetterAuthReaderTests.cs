@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
@@ -280,11 +279,10 @@ public sealed class PostgresBetterAuthReaderTests(PostgresBetterAuthReaderFixtur
         await using var connection = await dataSource.OpenConnectionAsync(Token);
         await using var command = new NpgsqlCommand("SELECT pg_sleep(1)", connection);
 
-        var clock = Stopwatch.StartNew();
+        // pg_sleep(1) finishing would be no error at all: 57014 is the timeout ending it (no clock asserted).
         var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync(Token));
 
         Assert.True(error.SqlState == PostgresErrorCodes.QueryCanceled, $"pg_sleep(1) under a 50 ms statement timeout gave {error.SqlState} {error.MessageText}, expected 57014 (query canceled)");
-        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(900), $"the statement ran {clock.ElapsedMilliseconds} ms; the 50 ms timeout did not stop it");
     }
 
     [Fact]
@@ -355,11 +353,9 @@ public sealed class PostgresBetterAuthReaderTests(PostgresBetterAuthReaderFixtur
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Token);
         cancellation.CancelAfter(TimeSpan.FromMilliseconds(300));
 
-        // The fixture's statement timeout is 10 s: only the token can end this read early.
-        var clock = Stopwatch.StartNew();
+        // The fixture's statement timeout (10 s) would end it as a BetterAuthReadException, not a cancellation: the
+        // exception type says which ended it, no clock needed.
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fixture.Reader.ReadUserAsync($"{p}-user", cancellation.Token));
-
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the read ended after {clock.ElapsedMilliseconds} ms, not when the token was cancelled");
     }
 
     [Fact]
