@@ -41,7 +41,7 @@ internal static class GrpcBenchmark
         using var metrics = new GrainRuntimeMetrics();
         using var users = new GrainCatalog<UserGrain>("user", new UserGrainActivator(reader, policy), new GrainCatalogOptions { MaxStaleness = TimeSpan.FromDays(1) }, TimeProvider.System, metrics);
         using var organizations = new GrainCatalog<OrganizationGrain>("organization", new OrganizationGrainActivator(reader, policy), new GrainCatalogOptions(), TimeProvider.System, metrics);
-        var api = new PermissionApi(new SiloPermissionChecker(users, organizations, policy, TimeProvider.System));
+        var api = new PermissionApi(new SiloPermissionChecker(users, organizations, policy, TimeProvider.System, TimeSpan.FromMilliseconds(500)));
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -147,6 +147,10 @@ async function everyCall() {
   results.wrong_token = await call(permissions, "CheckPermission", check("carol", "acme", "project:read"), { metadata: bearer(randomBytes(32).toString("base64url")) });
   results.empty_user_id = await call(permissions, "CheckPermission", { ...check("carol", "acme", "project:read"), user_id: "" });
   results.fully_consistent = await call(permissions, "CheckPermission", check("carol", "acme", "project:read", { consistency: { fully_consistent: true } }));
+  const nowMs = Date.now();
+  const now = { seconds: Math.floor(nowMs / 1000), nanos: (nowMs % 1000) * 1e6 };
+  results.at_least_as_fresh = await call(permissions, "CheckPermission", check("carol", "acme", "project:read", { consistency: { at_least_as_fresh: now } }));
+  results.at_least_as_fresh_invalid = await call(permissions, "CheckPermission", check("carol", "acme", "project:read", { consistency: { at_least_as_fresh: { seconds: 253402300800, nanos: 0 } } }));
   results.unknown_method = await callUnknownMethod();
   return results;
 }

@@ -181,6 +181,12 @@ def main():
                 consistent = check("carol", "acme", "project:read")
                 consistent.consistency.fully_consistent = True
                 results["fully_consistent"] = call(check_permission, consistent)
+                fresh = check("carol", "acme", "project:read")
+                fresh.consistency.at_least_as_fresh.GetCurrentTime()
+                results["at_least_as_fresh"] = call(check_permission, fresh)
+                too_late = check("carol", "acme", "project:read")
+                too_late.consistency.at_least_as_fresh.seconds = 253402300800
+                results["at_least_as_fresh_invalid"] = call(check_permission, too_late)
                 results["unknown_method"] = call(unknown_method, b"", convert=lambda _: {})
         finally:
             channel.close()

@@ -9,14 +9,12 @@ namespace Perms.Gateway.Api;
 /// <summary>
 /// perms.v1.PermissionService: validates each request, asks the silo's <see cref="IPermissionChecker"/>, and maps
 /// the answer. Failures become precise statuses, never decisions: UNAVAILABLE, FAILED_PRECONDITION,
-/// INVALID_ARGUMENT (naming the field), UNIMPLEMENTED for consistency modes not built yet.
+/// INVALID_ARGUMENT (naming the field).
 /// </summary>
 public sealed class PermissionApi(IPermissionChecker checker)
 {
     /// <summary>The gRPC service name.</summary>
     public const string ServiceName = "perms.v1.PermissionService";
-
-    private const string NotSupportedYet = " is not supported yet";
 
     /// <summary>CheckPermission.</summary>
     public async ValueTask<CheckPermissionResponse> CheckPermissionAsync(CheckPermissionRequest request, GrpcCallContext context)
@@ -24,7 +22,7 @@ public sealed class PermissionApi(IPermissionChecker checker)
         ThrowIfInvalid(ValidateCheck(request, ""));
         try
         {
-            var result = await checker.CheckOrganizationAsync(request.UserId, request.OrganizationId, ApiMapper.ToRequest(request.Permissions), context.CancellationToken).ConfigureAwait(false);
+            var result = await checker.CheckOrganizationAsync(request.UserId, request.OrganizationId, ApiMapper.ToRequest(request.Permissions), ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false);
             return ApiMapper.ToResponse(result, request.Explain);
         }
         catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
@@ -49,13 +47,13 @@ public sealed class PermissionApi(IPermissionChecker checker)
             var check = request.Checks[i];
             if (ValidateCheck(check, $"checks[{i}].") is { } invalid)
             {
-                errors[i] = new CheckError { Code = (int)(invalid.EndsWith(NotSupportedYet, StringComparison.Ordinal) ? GrpcStatusCode.Unimplemented : GrpcStatusCode.InvalidArgument), Message = invalid };
+                errors[i] = new CheckError { Code = (int)GrpcStatusCode.InvalidArgument, Message = invalid };
                 continue;
             }
 
             try
             {
-                pending[i] = checker.CheckOrganizationAsync(check.UserId, check.OrganizationId, ApiMapper.ToRequest(check.Permissions), context.CancellationToken);
+                pending[i] = checker.CheckOrganizationAsync(check.UserId, check.OrganizationId, ApiMapper.ToRequest(check.Permissions), ToConsistency(check.Consistency), context.CancellationToken);
             }
             catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
             {
@@ -95,7 +93,7 @@ public sealed class PermissionApi(IPermissionChecker checker)
             ?? Consistency(request.Consistency, "consistency"));
         try
         {
-            var result = await checker.CheckPlatformAsync(request.UserId, ApiMapper.ToRequest(request.Permissions), context.CancellationToken).ConfigureAwait(false);
+            var result = await checker.CheckPlatformAsync(request.UserId, ApiMapper.ToRequest(request.Permissions), ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false);
             return ApiMapper.ToResponse(result, request.Explain);
         }
         catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
@@ -110,7 +108,7 @@ public sealed class PermissionApi(IPermissionChecker checker)
         ThrowIfInvalid(RequestValidator.Id(request.UserId, "user_id") ?? Consistency(request.Consistency, "consistency"));
         try
         {
-            return ApiMapper.ToResponse(await checker.GetMembershipsAsync(request.UserId, context.CancellationToken).ConfigureAwait(false));
+            return ApiMapper.ToResponse(await checker.GetMembershipsAsync(request.UserId, ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
         {
@@ -126,7 +124,7 @@ public sealed class PermissionApi(IPermissionChecker checker)
             ?? Consistency(request.Consistency, "consistency"));
         try
         {
-            return ApiMapper.ToResponse(await checker.GetEffectivePermissionsAsync(request.UserId, request.OrganizationId, context.CancellationToken).ConfigureAwait(false));
+            return ApiMapper.ToResponse(await checker.GetEffectivePermissionsAsync(request.UserId, request.OrganizationId, ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
         {
@@ -140,23 +138,29 @@ public sealed class PermissionApi(IPermissionChecker checker)
         ?? RequestValidator.Permissions(request.Permissions, prefix + "permissions")
         ?? Consistency(request.Consistency, prefix + "consistency");
 
-    // at_least_as_fresh and fully_consistent are part of the contract; serving them arrives with the NATS issue (#6).
-    // Until then they are refused rather than silently served from the cache.
     private static string? Consistency(Perms.Api.V1.Consistency? consistency, string field) => consistency?.RequirementCase switch
     {
-        Perms.Api.V1.Consistency.RequirementOneofCase.AtLeastAsFresh => $"{field}.at_least_as_fresh{NotSupportedYet}",
-        Perms.Api.V1.Consistency.RequirementOneofCase.FullyConsistent => $"{field}.fully_consistent{NotSupportedYet}",
+        // A oneof member set to false asks for nothing: refuse it rather than guess what the caller meant.
+        Perms.Api.V1.Consistency.RequirementOneofCase.MinimizeLatency when !consistency.MinimizeLatency => $"{field}.minimize_latency is false; set it to true or leave {field} unset",
+        Perms.Api.V1.Consistency.RequirementOneofCase.FullyConsistent when !consistency.FullyConsistent => $"{field}.fully_consistent is false; set it to true, or choose another requirement",
+        Perms.Api.V1.Consistency.RequirementOneofCase.AtLeastAsFresh => RequestValidator.Timestamp(consistency.AtLeastAsFresh, field + ".at_least_as_fresh"),
         _ => null,
+    };
+
+    // Only called on validated requests.
+    private static ReadConsistency ToConsistency(Perms.Api.V1.Consistency? consistency) => consistency?.RequirementCase switch
+    {
+        Perms.Api.V1.Consistency.RequirementOneofCase.AtLeastAsFresh => ReadConsistency.AtLeastAsFresh(consistency.AtLeastAsFresh.ToDateTimeOffset()),
+        Perms.Api.V1.Consistency.RequirementOneofCase.FullyConsistent => ReadConsistency.FullyConsistent,
+        _ => ReadConsistency.MinimizeLatency,
     };
 
     private static void ThrowIfInvalid(string? error)
     {
-        if (error is null)
+        if (error is not null)
         {
-            return;
+            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, error);
         }
-
-        throw new GrpcStatusException(error.EndsWith(NotSupportedYet, StringComparison.Ordinal) ? GrpcStatusCode.Unimplemented : GrpcStatusCode.InvalidArgument, error);
     }
 
     private static GrpcStatusException ToStatus(Exception e) => e switch

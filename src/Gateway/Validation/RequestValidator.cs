@@ -27,6 +27,17 @@ public static class RequestValidator
         return control >= 0 ? $"{field} contains a control character (U+{(int)value[control]:X4}) at position {control}" : null;
     }
 
+    /// <summary>A google.protobuf.Timestamp that names a real instant: year 1 to 9999, nanos 0 to 999,999,999.</summary>
+    public static string? Timestamp(Google.Protobuf.WellKnownTypes.Timestamp value, string field)
+    {
+        // The range google.protobuf.Timestamp documents, and what DateTimeOffset can hold.
+        const long MinSeconds = -62_135_596_800;
+        const long MaxSeconds = 253_402_300_799;
+        return value.Seconds is < MinSeconds or > MaxSeconds ? $"{field}.seconds is {value.Seconds}; give a time between 0001-01-01 and 9999-12-31 (Unix seconds {MinSeconds} to {MaxSeconds})"
+            : value.Nanos is < 0 or > 999_999_999 ? $"{field}.nanos is {value.Nanos}; give 0 to 999999999"
+            : null;
+    }
+
     /// <summary>The permissions map: resource and action names bounded and printable, within the documented counts.</summary>
     /// <remarks>An empty map or an empty action list is valid input: Better Auth answers false, and so does Perms (EMPTY_REQUEST).</remarks>
     public static string? Permissions(MapField<string, Actions> permissions, string field)

@@ -10,14 +10,14 @@ namespace Perms.Grains.Interfaces.Checks;
 public interface IPermissionChecker
 {
     /// <summary>May <paramref name="userId"/> do all of <paramref name="request"/> in <paramref name="organizationId"/>? (Better Auth's organization plugin.)</summary>
-    ValueTask<CheckResult> CheckOrganizationAsync(string userId, string organizationId, PermissionRequest request, CancellationToken cancellationToken);
+    ValueTask<CheckResult> CheckOrganizationAsync(string userId, string organizationId, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken);
 
     /// <summary>May <paramref name="userId"/> do all of <paramref name="request"/> at platform level? (Better Auth's admin plugin.)</summary>
-    ValueTask<CheckResult> CheckPlatformAsync(string userId, PermissionRequest request, CancellationToken cancellationToken);
+    ValueTask<CheckResult> CheckPlatformAsync(string userId, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken);
 
     /// <summary>Every (resource, action) <paramref name="userId"/> holds in <paramref name="organizationId"/>, and through which roles.</summary>
-    ValueTask<EffectivePermissions> GetEffectivePermissionsAsync(string userId, string organizationId, CancellationToken cancellationToken);
+    ValueTask<EffectivePermissions> GetEffectivePermissionsAsync(string userId, string organizationId, ReadConsistency consistency, CancellationToken cancellationToken);
 
     /// <summary>The user's memberships and platform roles as the UserGrain holds them, and when they were read.</summary>
-    ValueTask<UserMemberships> GetMembershipsAsync(string userId, CancellationToken cancellationToken);
+    ValueTask<UserMemberships> GetMembershipsAsync(string userId, ReadConsistency consistency, CancellationToken cancellationToken);
 }

@@ -19,7 +19,7 @@ public static class GrainRuntimeServiceCollectionExtensions
 
     /// <summary>
     /// Registers the user and organization catalogs (options from <see cref="UserSection"/> and
-    /// <see cref="OrganizationSection"/>), their activators, the runtime metrics and <see cref="IPermissionChecker"/>.
+    /// <see cref="OrganizationSection"/>), their activators, the consistency options (<c>Perms:Consistency</c>), the runtime metrics and <see cref="IPermissionChecker"/>.
     /// Needs <c>AddPermsPolicy</c> and <c>AddBetterAuthDatabase</c>. Idempotent.
     /// </summary>
     public static IServiceCollection AddGrainRuntime(this IServiceCollection services, IConfiguration configuration)
@@ -29,6 +29,8 @@ public static class GrainRuntimeServiceCollectionExtensions
         services.AddOptions<GrainCatalogOptions>(UserSection).Bind(configuration.GetSection(UserSection)).ValidateOnStart();
         services.AddOptions<GrainCatalogOptions>(OrganizationSection).Bind(configuration.GetSection(OrganizationSection)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GrainCatalogOptions>, GrainCatalogOptionsValidator>());
+        services.AddOptions<ConsistencyOptions>().Bind(configuration.GetSection(ConsistencyOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConsistencyOptions>, ConsistencyOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new GrainRuntimeMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<IGrainActivator<UserGrain>>(sp => new UserGrainActivator(sp.GetRequiredService<IBetterAuthReader>(), sp.GetRequiredService<CompiledPolicy>()));
@@ -51,7 +53,8 @@ public static class GrainRuntimeServiceCollectionExtensions
             sp.GetRequiredService<GrainCatalog<UserGrain>>(),
             sp.GetRequiredService<GrainCatalog<OrganizationGrain>>(),
             sp.GetRequiredService<CompiledPolicy>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ConsistencyOptions>>().Value.ClockSkewMargin));
         return services;
     }
 }

@@ -90,6 +90,72 @@ public sealed class GrainCatalog<TGrain> : IDisposable
         return new ValueTask<TGrain>(ActivateAsync(key, cancellationToken));
     }
 
+    /// <summary>
+    /// The grain for <paramref name="key"/>, loaded no earlier than <paramref name="notLoadedBefore"/> (a runtime
+    /// timestamp, see <see cref="TimestampOf"/>; a time still to come means "a load that starts now"). A cached grain
+    /// that old or older is reloaded; a load already in flight that began late enough is shared.
+    /// </summary>
+    /// <exception cref="StateUnavailableException">The state cannot be loaded now.</exception>
+    /// <exception cref="InvalidStateException">The stored data or schema cannot be used.</exception>
+    public ValueTask<TGrain> GetAsync(string key, long notLoadedBefore, CancellationToken cancellationToken)
+    {
+        var now = _time.GetTimestamp();
+        notLoadedBefore = Math.Min(notLoadedBefore, now);
+        if (_activations.TryGetValue(key, out var activation) && activation.Grain is { } grain && IsFresh(grain, now) && grain.LoadStartedAt >= notLoadedBefore)
+        {
+            activation.Touch(now);
+            return new ValueTask<TGrain>(grain);
+        }
+
+        return new ValueTask<TGrain>(ActivateAsync(key, cancellationToken, notLoadedBefore));
+    }
+
+    /// <summary>
+    /// Reads <paramref name="key"/>'s state for one caller, past the cache and its failure back-off, and does not
+    /// install it: such a read never replaces state that other calls see (which may be newer, e.g. loaded after an event).
+    /// </summary>
+    /// <exception cref="StateUnavailableException">The state cannot be loaded now.</exception>
+    /// <exception cref="InvalidStateException">The stored data or schema cannot be used.</exception>
+    public async Task<TGrain> LoadUncachedAsync(string key, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        using var timeout = new CancellationTokenSource(_options.LoadTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token, cancellationToken);
+        try
+        {
+            var grain = await _activator.OnActivateAsync(new GrainActivationContext(key, started), linked.Token)
+                .WaitAsync(_options.LoadTimeout, _time, linked.Token).ConfigureAwait(false);
+            _metrics.Loaded(GrainType, _time.GetElapsedTime(started));
+            return grain;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _metrics.LoadFailed(GrainType);
+            throw Map(e, key, timedOut: e is TimeoutException || (timeout.IsCancellationRequested && !_shutdown.IsCancellationRequested));
+        }
+    }
+
+    /// <summary>
+    /// The runtime timestamp of the wall-clock <paramref name="time"/> plus <paramref name="margin"/>, for
+    /// <see cref="GetAsync(string, long, CancellationToken)"/>: now for a time still to come, and the lowest value for
+    /// a time older than the maximum staleness (every fresh grain is newer).
+    /// </summary>
+    public long TimestampOf(DateTimeOffset time, TimeSpan margin)
+    {
+        var nowTimestamp = _time.GetTimestamp();
+        var ahead = (Int128)time.UtcTicks + margin.Ticks - _time.GetUtcNow().UtcTicks;
+        if (ahead >= 0)
+        {
+            return nowTimestamp;
+        }
+
+        return -ahead >= _options.MaxStaleness.Ticks ? long.MinValue : nowTimestamp - ToTimestamp(TimeSpan.FromTicks((long)-ahead));
+    }
+
     /// <summary>The installed grain for <paramref name="key"/> if there is one (fresh or not), without activating.</summary>
     public TGrain? Peek(string key) => _activations.TryGetValue(key, out var activation) ? activation.Grain : null;
 
@@ -210,7 +276,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
     private bool IsFresh(TGrain grain, long now) =>
         grain.LoadStartedAt > Volatile.Read(ref _staleBefore) && now - grain.LoadStartedAt < _maxStaleness;
 
-    private async Task<TGrain> ActivateAsync(string key, CancellationToken cancellationToken)
+    private async Task<TGrain> ActivateAsync(string key, CancellationToken cancellationToken, long notLoadedBefore = long.MinValue)
     {
         for (var attempt = 0; attempt < MaxLoadsPerCall; attempt++)
         {
@@ -225,7 +291,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
 
                 var now = _time.GetTimestamp();
                 activation.Touch(now);
-                if (activation.Grain is { } installed && IsFresh(installed, now))
+                if (activation.Grain is { } installed && IsFresh(installed, now) && installed.LoadStartedAt >= notLoadedBefore)
                 {
                     return installed;
                 }
@@ -241,12 +307,13 @@ public sealed class GrainCatalog<TGrain> : IDisposable
 
             // The load is shared: one caller giving up must not cancel it for the others.
             var grain = await load.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (!activation.Removed && ReferenceEquals(activation.Grain, grain) && IsFresh(grain, _time.GetTimestamp()))
+            if (!activation.Removed && ReferenceEquals(activation.Grain, grain) && IsFresh(grain, _time.GetTimestamp()) && grain.LoadStartedAt >= notLoadedBefore)
             {
                 return grain;
             }
 
-            // Deactivated (or made stale) while loading: that state may predate the change; load afresh.
+            // Deactivated (or made stale) while loading: that state may predate the change; load afresh. The same when
+            // the shared load began before the time this caller asked for.
         }
 
         throw new StateUnavailableException($"{GrainType} {key}: the state changed during {MaxLoadsPerCall} loads in a row; try again");

@@ -49,6 +49,21 @@ public sealed class InteropTests(PermsServerFixture server) : IClassFixture<Perm
     [Theory]
     [InlineData("node")]
     [InlineData("python")]
+    public async Task Fully_consistent_and_at_least_as_fresh_checks_give_the_same_decisions_from_fresh_reads(string client)
+    {
+        var results = await server.EveryCallAsync(client);
+
+        AssertDecision(Ok(results, "fully_consistent"), true, "ALLOWED", "member", MemberAndViewer);
+        AssertDecision(Ok(results, "at_least_as_fresh"), true, "ALLOWED", "member", MemberAndViewer);
+        // Read after the request was made: the state is not older than the call that asked for it.
+        var allowedAsOf = Ok(results, "check_allowed").GetProperty("state_as_of");
+        var freshAsOf = Ok(results, "at_least_as_fresh").GetProperty("state_as_of");
+        Assert.True(Instant(freshAsOf) >= Instant(allowedAsOf), $"{freshAsOf} is older than {allowedAsOf}");
+    }
+
+    [Theory]
+    [InlineData("node")]
+    [InlineData("python")]
     public async Task CheckPermissions_answers_in_request_order_and_fails_only_the_invalid_item(string client)
     {
         var results = Ok(await server.EveryCallAsync(client), "check_batch").GetProperty("results").EnumerateArray().ToArray();
@@ -140,12 +155,12 @@ public sealed class InteropTests(PermsServerFixture server) : IClassFixture<Perm
     [Theory]
     [InlineData("node")]
     [InlineData("python")]
-    public async Task Invalid_and_unsupported_requests_get_statuses_naming_the_field(string client)
+    public async Task Invalid_and_unknown_requests_get_statuses_naming_the_field(string client)
     {
         var results = await server.EveryCallAsync(client);
 
         Assert.Equal("user_id is empty", Error(results, "empty_user_id", "INVALID_ARGUMENT"));
-        Assert.Equal("consistency.fully_consistent is not supported yet", Error(results, "fully_consistent", "UNIMPLEMENTED"));
+        Assert.StartsWith("consistency.at_least_as_fresh.seconds is 253402300800;", Error(results, "at_least_as_fresh_invalid", "INVALID_ARGUMENT"), StringComparison.Ordinal);
         Assert.Contains("/perms.v1.PermissionService/NoSuchMethod", Error(results, "unknown_method", "UNIMPLEMENTED"), StringComparison.Ordinal);
     }
 
@@ -205,9 +220,11 @@ public sealed class InteropTests(PermsServerFixture server) : IClassFixture<Perm
     /// <summary>state_as_of: an RFC 3339 instant after the demo data was written (it is PostgreSQL's now() at the load).</summary>
     private void AssertRecent(JsonElement stateAsOf)
     {
-        var instant = DateTimeOffset.Parse(stateAsOf.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-        Assert.InRange(instant, server.SeededAt.AddSeconds(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.InRange(Instant(stateAsOf), server.SeededAt.AddSeconds(-1), DateTimeOffset.UtcNow.AddMinutes(1));
     }
+
+    private static DateTimeOffset Instant(JsonElement rfc3339) =>
+        DateTimeOffset.Parse(rfc3339.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     private static JsonElement Ok(JsonElement results, string call)
     {

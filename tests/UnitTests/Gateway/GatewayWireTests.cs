@@ -189,13 +189,13 @@ public sealed class GatewayWireTests : IAsyncLifetime
     /// <summary>Grants everything it is asked: the point here is the path in front of the checker.</summary>
     private sealed class EchoChecker : IPermissionChecker
     {
-        public ValueTask<CheckResult> CheckOrganizationAsync(string userId, string organizationId, PermissionRequest request, CancellationToken cancellationToken) =>
+        public ValueTask<CheckResult> CheckOrganizationAsync(string userId, string organizationId, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken) =>
             ValueTask.FromResult(new CheckResult(request.IsEmpty ? PermissionDecision.Denied(DecisionReason.EmptyRequest) : PermissionDecision.GrantedBy("owner"), DateTimeOffset.UnixEpoch, []));
 
-        public ValueTask<CheckResult> CheckPlatformAsync(string userId, PermissionRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ValueTask<CheckResult> CheckPlatformAsync(string userId, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public ValueTask<EffectivePermissions> GetEffectivePermissionsAsync(string userId, string organizationId, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ValueTask<EffectivePermissions> GetEffectivePermissionsAsync(string userId, string organizationId, ReadConsistency consistency, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public ValueTask<UserMemberships> GetMembershipsAsync(string userId, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ValueTask<UserMemberships> GetMembershipsAsync(string userId, ReadConsistency consistency, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

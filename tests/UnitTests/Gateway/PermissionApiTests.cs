@@ -79,16 +79,50 @@ public sealed class PermissionApiTests
     }
 
     [Fact]
-    public async Task Consistency_modes_not_built_yet_are_UNIMPLEMENTED_not_served_from_the_cache()
+    public async Task Each_consistency_requirement_reaches_the_checker_as_asked()
     {
-        var api = new PermissionApi(new FakeChecker(_ => throw new InvalidOperationException("must not be called")));
+        var seen = new List<ReadConsistency>();
+        var api = new PermissionApi(new FakeChecker(_ => new CheckResult(PermissionDecision.GrantedBy("owner"), AsOf, []), seen.Add));
+        var fresh = new DateTimeOffset(2026, 11, 22, 9, 30, 15, 123, TimeSpan.Zero);
+        foreach (var consistency in new Consistency?[]
+        {
+            null,
+            new() { MinimizeLatency = true },
+            new() { FullyConsistent = true },
+            new() { AtLeastAsFresh = Timestamp.FromDateTimeOffset(fresh) },
+        })
+        {
+            var request = Request();
+            request.Consistency = consistency;
+            await api.CheckPermissionAsync(request, Context());
+        }
+
+        Assert.Equal([ReadConsistency.MinimizeLatency, ReadConsistency.MinimizeLatency, ReadConsistency.FullyConsistent, ReadConsistency.AtLeastAsFresh(fresh)], seen);
+    }
+
+    [Theory]
+    [InlineData("minimize_latency", "consistency.minimize_latency is false; set it to true or leave consistency unset")]
+    [InlineData("fully_consistent", "consistency.fully_consistent is false; set it to true, or choose another requirement")]
+    [InlineData("seconds", "consistency.at_least_as_fresh.seconds is 253402300800; give a time between 0001-01-01 and 9999-12-31 (Unix seconds -62135596800 to 253402300799)")]
+    [InlineData("nanos", "consistency.at_least_as_fresh.nanos is -1; give 0 to 999999999")]
+    public async Task A_consistency_that_asks_for_nothing_real_is_INVALID_ARGUMENT_before_any_lookup(string field, string message)
+    {
+        var checker = new FakeChecker(_ => throw new InvalidOperationException("must not be called"));
+        var api = new PermissionApi(checker);
         var request = Request();
-        request.Consistency = new Consistency { FullyConsistent = true };
+        request.Consistency = field switch
+        {
+            "minimize_latency" => new Consistency { MinimizeLatency = false },
+            "fully_consistent" => new Consistency { FullyConsistent = false },
+            "seconds" => new Consistency { AtLeastAsFresh = new Timestamp { Seconds = 253_402_300_800 } },
+            _ => new Consistency { AtLeastAsFresh = new Timestamp { Seconds = 1, Nanos = -1 } },
+        };
 
         var error = await Assert.ThrowsAsync<GrpcStatusException>(() => api.CheckPermissionAsync(request, Context()).AsTask());
 
-        Assert.Equal(GrpcStatusCode.Unimplemented, error.Code);
-        Assert.Contains("consistency.fully_consistent", error.Detail, StringComparison.Ordinal);
+        Assert.Equal(GrpcStatusCode.InvalidArgument, error.Code);
+        Assert.Equal(message, error.Detail);
+        Assert.Equal(0, checker.Calls);
     }
 
     [Fact]
@@ -123,20 +157,21 @@ public sealed class PermissionApiTests
         Assert.Equal("checks has 1001 items; at most 1000 are allowed", error.Detail);
     }
 
-    private sealed class FakeChecker(Func<string, CheckResult> check) : IPermissionChecker
+    private sealed class FakeChecker(Func<string, CheckResult> check, Action<ReadConsistency>? seen = null) : IPermissionChecker
     {
         public int Calls { get; private set; }
 
-        public ValueTask<CheckResult> CheckOrganizationAsync(string userId, string organizationId, PermissionRequest request, CancellationToken cancellationToken)
+        public ValueTask<CheckResult> CheckOrganizationAsync(string userId, string organizationId, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken)
         {
             Calls++;
+            seen?.Invoke(consistency);
             return ValueTask.FromResult(check(userId));
         }
 
-        public ValueTask<CheckResult> CheckPlatformAsync(string userId, PermissionRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(check(userId));
+        public ValueTask<CheckResult> CheckPlatformAsync(string userId, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken) => ValueTask.FromResult(check(userId));
 
-        public ValueTask<EffectivePermissions> GetEffectivePermissionsAsync(string userId, string organizationId, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ValueTask<EffectivePermissions> GetEffectivePermissionsAsync(string userId, string organizationId, ReadConsistency consistency, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public ValueTask<UserMemberships> GetMembershipsAsync(string userId, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ValueTask<UserMemberships> GetMembershipsAsync(string userId, ReadConsistency consistency, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

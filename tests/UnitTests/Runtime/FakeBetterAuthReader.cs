@@ -14,14 +14,29 @@ internal sealed class FakeBetterAuthReader : IBetterAuthReader
 
     public ConcurrentDictionary<string, OrganizationSnapshot> Organizations { get; } = new();
 
+    private readonly TaskCompletionSource _gatedReadStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public int UserReads => Volatile.Read(ref _userReads);
+
+    /// <summary>When set, a user read takes its snapshot, then waits for this task before returning it (a slow read of old data).</summary>
+    public Func<Task>? BeforeRead { get; set; }
+
+    /// <summary>Completes once a read is waiting on <see cref="BeforeRead"/>.</summary>
+    public Task WaitForReadAsync() => _gatedReadStarted.Task;
 
     public int OrganizationReads => Volatile.Read(ref _organizationReads);
 
-    public Task<UserSnapshot> ReadUserAsync(string userId, CancellationToken cancellationToken)
+    public async Task<UserSnapshot> ReadUserAsync(string userId, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _userReads);
-        return Task.FromResult(Users.TryGetValue(userId, out var user) ? user : new UserSnapshot(userId, null, [], DateTimeOffset.UnixEpoch));
+        var snapshot = Users.TryGetValue(userId, out var user) ? user : new UserSnapshot(userId, null, [], DateTimeOffset.UnixEpoch);
+        if (BeforeRead is { } gate)
+        {
+            _gatedReadStarted.TrySetResult();
+            await gate().ConfigureAwait(false);
+        }
+
+        return snapshot;
     }
 
     public Task<OrganizationSnapshot> ReadOrganizationAsync(string organizationId, bool includeDynamicRoles, CancellationToken cancellationToken)

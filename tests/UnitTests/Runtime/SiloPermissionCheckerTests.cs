@@ -1,3 +1,4 @@
+using Perms.Grains.Interfaces.Checks;
 using Perms.Grains.Activation;
 using Perms.Grains.Interfaces.Errors;
 using Perms.Grains.Interfaces.Permissions;
@@ -46,7 +47,7 @@ public sealed class SiloPermissionCheckerTests : IDisposable
         var organizations = new GrainCatalog<OrganizationGrain>("organization", new OrganizationGrainActivator(_reader, policy), new GrainCatalogOptions(), _time, _metrics);
         _disposables.Add(users);
         _disposables.Add(organizations);
-        return new SiloPermissionChecker(users, organizations, policy, _time);
+        return new SiloPermissionChecker(users, organizations, policy, _time, TimeSpan.FromMilliseconds(500));
     }
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -56,7 +57,7 @@ public sealed class SiloPermissionCheckerTests : IDisposable
     {
         var checker = Checker(dynamic: true);
 
-        var result = await checker.CheckOrganizationAsync("alice", "acme", Request(("report", ["export"])), Token);
+        var result = await checker.CheckOrganizationAsync("alice", "acme", Request(("report", ["export"])), ReadConsistency.MinimizeLatency, Token);
 
         Assert.Equal(PermissionDecision.GrantedBy("member"), result.Decision);
         Assert.Equal(OrganizationReadAt, result.StateAsOf);
@@ -64,12 +65,48 @@ public sealed class SiloPermissionCheckerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fully_consistent_check_reads_the_user_and_the_organization_for_that_call_only()
+    {
+        var checker = Checker(dynamic: true);
+        await checker.CheckOrganizationAsync("alice", "acme", Request(("report", ["export"])), ReadConsistency.MinimizeLatency, Token);
+        _reader.Organizations["acme"] = _reader.Organizations["acme"] with { DynamicRoles = [] };
+
+        var consistent = await checker.CheckOrganizationAsync("alice", "acme", Request(("report", ["export"])), ReadConsistency.FullyConsistent, Token);
+        var cached = await checker.CheckOrganizationAsync("alice", "acme", Request(("report", ["export"])), ReadConsistency.MinimizeLatency, Token);
+
+        Assert.False(consistent.Decision.Allowed); // the dynamic role is gone in the database
+        Assert.True(cached.Decision.Allowed);      // the cache is untouched by the consistent read
+        Assert.Equal(2, _reader.UserReads);
+        Assert.Equal(2, _reader.OrganizationReads);
+    }
+
+    [Fact]
+    public async Task An_at_least_as_fresh_check_reloads_state_read_before_that_time_and_keeps_the_reload()
+    {
+        var checker = Checker(dynamic: false);
+        await checker.CheckOrganizationAsync("alice", "acme", Request(("member", ["create"])), ReadConsistency.MinimizeLatency, Token);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var changedAt = _time.GetUtcNow();
+        _reader.Users["alice"] = _reader.Users["alice"] with { Memberships = [new MembershipRecord("acme", ["member"], [])] };
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        var fresh = await checker.CheckOrganizationAsync("alice", "acme", Request(("member", ["create"])), ReadConsistency.AtLeastAsFresh(changedAt), Token);
+        var again = await checker.CheckOrganizationAsync("alice", "acme", Request(("member", ["create"])), ReadConsistency.AtLeastAsFresh(changedAt), Token);
+        var cached = await checker.CheckOrganizationAsync("alice", "acme", Request(("member", ["create"])), ReadConsistency.MinimizeLatency, Token);
+
+        Assert.False(fresh.Decision.Allowed);
+        Assert.False(again.Decision.Allowed);
+        Assert.False(cached.Decision.Allowed);
+        Assert.Equal(2, _reader.UserReads); // the second fresh check found the reload new enough
+    }
+
+    [Fact]
     public async Task With_dynamic_roles_off_the_organization_is_never_loaded()
     {
         var checker = Checker(dynamic: false);
 
-        var result = await checker.CheckOrganizationAsync("alice", "acme", Request(("member", ["create"])), Token);
-        var broken = await checker.CheckOrganizationAsync("alice", "broken", Request(("ac", ["read"])), Token);
+        var result = await checker.CheckOrganizationAsync("alice", "acme", Request(("member", ["create"])), ReadConsistency.MinimizeLatency, Token);
+        var broken = await checker.CheckOrganizationAsync("alice", "broken", Request(("ac", ["read"])), ReadConsistency.MinimizeLatency, Token);
 
         Assert.Equal(PermissionDecision.GrantedBy("admin"), result.Decision);
         Assert.Equal(UserReadAt, result.StateAsOf);
@@ -82,9 +119,9 @@ public sealed class SiloPermissionCheckerTests : IDisposable
     {
         var checker = Checker(dynamic: true);
 
-        var outsider = await checker.CheckOrganizationAsync("alice", "elsewhere", Request(("ac", ["read"])), Token);
-        var banned = await checker.CheckOrganizationAsync("banned", "broken", Request(("ac", ["read"])), Token);
-        var nobody = await checker.CheckOrganizationAsync("nobody", "acme", Request(("ac", ["read"])), Token);
+        var outsider = await checker.CheckOrganizationAsync("alice", "elsewhere", Request(("ac", ["read"])), ReadConsistency.MinimizeLatency, Token);
+        var banned = await checker.CheckOrganizationAsync("banned", "broken", Request(("ac", ["read"])), ReadConsistency.MinimizeLatency, Token);
+        var nobody = await checker.CheckOrganizationAsync("nobody", "acme", Request(("ac", ["read"])), ReadConsistency.MinimizeLatency, Token);
 
         Assert.Equal(DecisionReason.NotAMember, outsider.Decision.Reason);
         Assert.Equal(DecisionReason.Banned, banned.Decision.Reason);
@@ -97,7 +134,7 @@ public sealed class SiloPermissionCheckerTests : IDisposable
     {
         var checker = Checker(dynamic: true);
 
-        var error = await Assert.ThrowsAsync<DynamicRoleException>(() => checker.CheckOrganizationAsync("alice", "broken", Request(("ac", ["read"])), Token).AsTask());
+        var error = await Assert.ThrowsAsync<DynamicRoleException>(() => checker.CheckOrganizationAsync("alice", "broken", Request(("ac", ["read"])), ReadConsistency.MinimizeLatency, Token).AsTask());
 
         Assert.IsAssignableFrom<InvalidStateException>(error);
         Assert.Equal("r9", error.RowId);
@@ -108,7 +145,7 @@ public sealed class SiloPermissionCheckerTests : IDisposable
     {
         var checker = Checker(dynamic: true);
 
-        var result = await checker.CheckPlatformAsync("alice", Request(("user", ["list"])), Token);
+        var result = await checker.CheckPlatformAsync("alice", Request(("user", ["list"])), ReadConsistency.MinimizeLatency, Token);
 
         Assert.Equal(DecisionReason.NoRoleGrants, result.Decision.Reason);
         Assert.Equal(UserReadAt, result.StateAsOf);
@@ -120,7 +157,7 @@ public sealed class SiloPermissionCheckerTests : IDisposable
     {
         var checker = Checker(dynamic: true);
 
-        var result = await checker.GetMembershipsAsync("alice", Token);
+        var result = await checker.GetMembershipsAsync("alice", ReadConsistency.MinimizeLatency, Token);
         var memberships = result.Snapshot;
 
         Assert.Equal(["acme", "broken"], memberships.Memberships.Select(m => m.OrganizationId));
@@ -135,9 +172,9 @@ public sealed class SiloPermissionCheckerTests : IDisposable
     {
         var checker = Checker(dynamic: true);
 
-        var effective = await checker.GetEffectivePermissionsAsync("alice", "acme", Token);
-        var banned = await checker.GetEffectivePermissionsAsync("banned", "broken", Token);
-        var outsider = await checker.GetEffectivePermissionsAsync("alice", "elsewhere", Token);
+        var effective = await checker.GetEffectivePermissionsAsync("alice", "acme", ReadConsistency.MinimizeLatency, Token);
+        var banned = await checker.GetEffectivePermissionsAsync("banned", "broken", ReadConsistency.MinimizeLatency, Token);
+        var outsider = await checker.GetEffectivePermissionsAsync("alice", "elsewhere", ReadConsistency.MinimizeLatency, Token);
 
         Assert.Equal(DecisionReason.Allowed, effective.Reason);
         Assert.Equal(["member", "admin"], effective.MemberRoles);
@@ -157,15 +194,15 @@ public sealed class SiloPermissionCheckerTests : IDisposable
         var checker = Checker(dynamic: true);
         var organization = Request(("report", ["export"]));
         var platform = Request(("user", ["list"]));
-        await checker.CheckOrganizationAsync("alice", "acme", organization, Token);
-        await checker.CheckPlatformAsync("alice", platform, Token);
+        await checker.CheckOrganizationAsync("alice", "acme", organization, ReadConsistency.MinimizeLatency, Token);
+        await checker.CheckPlatformAsync("alice", platform, ReadConsistency.MinimizeLatency, Token);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         var synchronous = true;
         for (var i = 0; i < 1000; i++)
         {
-            var a = checker.CheckOrganizationAsync("alice", "acme", organization, CancellationToken.None);
-            var b = checker.CheckPlatformAsync("alice", platform, CancellationToken.None);
+            var a = checker.CheckOrganizationAsync("alice", "acme", organization, ReadConsistency.MinimizeLatency, CancellationToken.None);
+            var b = checker.CheckPlatformAsync("alice", platform, ReadConsistency.MinimizeLatency, CancellationToken.None);
             synchronous &= a.IsCompletedSuccessfully && b.IsCompletedSuccessfully;
         }
 
