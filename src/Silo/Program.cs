@@ -3,6 +3,7 @@ using Perms.Gateway;
 using Perms.Grains.Permissions;
 using Perms.Silo.Commands;
 using Perms.Silo.Configuration;
+using Perms.Silo.Events;
 
 switch (args)
 {
@@ -19,6 +20,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddPermsPolicy(builder.Configuration);
 builder.Services.AddBetterAuthDatabase(builder.Configuration);
 builder.Services.AddGrainRuntime(builder.Configuration);
+builder.Services.AddChangeEvents(builder.Configuration);
 builder.Services.AddPermsGateway(builder.Configuration);
 builder.Services.AddSiloServer(builder.Configuration);
 builder.WebHost.UseSiloEndpoint();
