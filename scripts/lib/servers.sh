@@ -133,15 +133,27 @@ perms_install_node_modules() {
     fi
     want="$(sha256sum <"$d/package-lock.json" | cut -d' ' -f1) node $(node --version)"
     have=$(cat "$d/node_modules/.perms-lock-hash" 2>/dev/null || true)
-    [[ $want == "$have" ]] && continue
-    perms_make_run_dir || return 1
-    log=$PERMS_RUN_DIR/npm-ci-${rel//\//_}.log
-    perms_log "npm ci in $rel"
-    if (cd "$d" && npm ci --no-audit --no-fund) >"$log" 2>&1 </dev/null; then
-      mkdir -p "$d/node_modules" && printf '%s\n' "$want" >"$d/node_modules/.perms-lock-hash"
-    else
-      perms_show_log "npm ci in $rel" "$log"
-      PERMS_NPM_FAILED+=("$d")
+    if [[ $want != "$have" ]]; then
+      perms_make_run_dir || return 1
+      log=$PERMS_RUN_DIR/npm-ci-${rel//\//_}.log
+      perms_log "npm ci in $rel"
+      if (cd "$d" && npm ci --no-audit --no-fund) >"$log" 2>&1 </dev/null; then
+        mkdir -p "$d/node_modules" && printf '%s\n' "$want" >"$d/node_modules/.perms-lock-hash"
+      else
+        perms_show_log "npm ci in $rel" "$log"
+        PERMS_NPM_FAILED+=("$d"); continue
+      fi
+    fi
+    # A TypeScript package (clients/better-auth-nats) is used compiled by the demo: build it when dist/ is missing
+    # (npm ci builds it through its prepare script; this covers a dist/ removed since).
+    if [[ ! -d $d/dist ]] && grep -q '"build":' "$d/package.json"; then
+      perms_make_run_dir || return 1
+      log=$PERMS_RUN_DIR/npm-build-${rel//\//_}.log
+      perms_log "npm run build in $rel"
+      if ! (cd "$d" && npm run build) >"$log" 2>&1 </dev/null; then
+        perms_show_log "npm run build in $rel" "$log"
+        PERMS_NPM_FAILED+=("$d")
+      fi
     fi
   done < <(perms_node_lock_dirs)
   ((${#PERMS_NPM_FAILED[@]} == 0))
