@@ -4,18 +4,14 @@
 //
 //   DATABASE_URL=postgres://… node demo/seed.mjs --policy-out FILE > ids.json
 //
-// The app: an organization plugin with Better Auth's default statements plus "project", custom roles, dynamic
-// access control on, teams on; the admin plugin with its defaults.
+// The app's Better Auth configuration is demo/auth.mjs.
 
-import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
-import { admin, organization } from "better-auth/plugins";
-import { createAccessControl } from "better-auth/plugins/access";
-import { defaultStatements } from "better-auth/plugins/organization/access";
 import pg from "pg";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { exportPolicy, formatPolicy } from "../clients/policy-export/export-policy.mjs";
+import { makeAuth, passwordOf } from "./auth.mjs";
 
 // Better Auth logs to stdout; stdout carries the ids only.
 console.log = console.error;
@@ -28,30 +24,8 @@ if (!process.env.DATABASE_URL || !args["policy-out"]) {
   process.exit(2);
 }
 
-const statements = { ...defaultStatements, project: ["create", "read", "update", "delete"] };
-const ac = createAccessControl(statements);
-const roles = {
-  owner: ac.newRole(statements),
-  admin: ac.newRole({ organization: ["update"], member: ["create", "update", "delete"], invitation: ["create", "cancel"], team: ["create", "update", "delete"], ac: ["read"], project: ["create", "read", "update"] }),
-  member: ac.newRole({ ac: ["read"], project: ["read"] }),
-  viewer: ac.newRole({ project: ["read"] }),
-};
-
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
-const make = (adminUserIds = []) =>
-  betterAuth({
-    appName: "perms-demo",
-    baseURL: "http://127.0.0.1:3000",
-    secret: "perms-demo-secret-not-for-production-0123456789",
-    database: pool,
-    telemetry: { enabled: false },
-    rateLimit: { enabled: false },
-    emailAndPassword: { enabled: true },
-    plugins: [
-      organization({ ac, roles, dynamicAccessControl: { enabled: true }, teams: { enabled: true } }),
-      admin({ adminUserIds }),
-    ],
-  });
+const make = () => makeAuth({ pool });
 
 try {
   const auth = make();
@@ -62,7 +36,7 @@ try {
   const headers = {};
   for (const name of ["alice", "bob", "carol", "dave", "erin"]) {
     const { headers: h, response } = await auth.api.signUpEmail({
-      body: { name, email: `${name}@demo.test`, password: `${name}-demo-password` },
+      body: { name, email: `${name}@demo.test`, password: passwordOf(name) },
       returnHeaders: true,
     });
     users[name] = response.user.id;

@@ -28,11 +28,35 @@ public sealed class PermsServerFixture : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly StringBuilder _output = new();
+    private readonly Func<Uri> _natsUrl;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly ConcurrentDictionary<string, Lazy<Task<JsonElement>>> _clientRuns = new(StringComparer.Ordinal);
     private Process? _silo;
     private string? _directory;
     private string? _database;
     private string? _role;
+
+    /// <summary>A silo subscribed to the shared nats-server of the test run, with its own subject prefix.</summary>
+    public PermsServerFixture()
+        : this(() => TestEnvironment.NatsUrl, new Dictionary<string, string>())
+    {
+    }
+
+    /// <summary>A silo subscribed to <paramref name="natsUrl"/>, with extra configuration (<c>Perms__…</c> variables).</summary>
+    internal PermsServerFixture(Func<Uri> natsUrl, IReadOnlyDictionary<string, string> settings)
+    {
+        _natsUrl = natsUrl;
+        _settings = settings;
+    }
+
+    /// <summary>The subject prefix of this fixture's silo (so that fixtures running side by side never see each other's events).</summary>
+    public string SubjectPrefix { get; private set; } = "";
+
+    /// <summary>The NATS server the silo subscribes to.</summary>
+    public Uri NatsUrl => _natsUrl();
+
+    /// <summary>A postgres:// URL of a superuser on the demo database (for Better Auth on the Node side).</summary>
+    public string DatabaseUrl { get; private set; } = "";
 
     /// <summary>host:port of the gRPC endpoint (h2c on 127.0.0.1).</summary>
     public string Address => $"127.0.0.1:{Port}";
@@ -157,6 +181,8 @@ public sealed class PermsServerFixture : IAsyncLifetime
         // Better Auth creates its tables and the demo rows; the script prints the ids and writes the policy.
         var policyPath = Path.Combine(_directory, "policy.json");
         var url = $"postgres://{Uri.EscapeDataString(superuser.Username!)}:{Uri.EscapeDataString(superuser.Password ?? "")}@{superuser.Host}:{superuser.Port}/{_database}";
+        DatabaseUrl = url;
+        SubjectPrefix = $"perms-test-{suffix}.";
         var seed = await ChildProcess.RunAsync(
             "node",
             [Path.Combine(root, "demo", "seed.mjs"), "--policy-out", policyPath],
@@ -202,16 +228,24 @@ public sealed class PermsServerFixture : IAsyncLifetime
         for (var attempt = 1; ; attempt++)
         {
             Port = FreePort();
-            StartSilo(siloDll, new Dictionary<string, string>
+            var environment = new Dictionary<string, string>
             {
                 ["Perms__Database__ConnectionString"] = reader.ConnectionString,
                 ["Perms__Policy__Path"] = policyPath,
                 ["Perms__Auth__TokensPath"] = tokens,
                 ["Perms__Server__Address"] = "127.0.0.1",
                 ["Perms__Server__Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Perms__Events__Url"] = NatsUrl.ToString(),
+                ["Perms__Events__SubjectPrefix"] = SubjectPrefix,
                 ["DOTNET_NOLOGO"] = "1",
                 ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            });
+            };
+            foreach (var (name, value) in _settings)
+            {
+                environment[name] = value;
+            }
+
+            StartSilo(siloDll, environment);
             if (await WaitUntilServingAsync())
             {
                 return;

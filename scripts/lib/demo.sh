@@ -1,0 +1,65 @@
+# shellcheck shell=bash
+# The demo set-up shared by scripts/run-demo and benchmarks/invalidation.sh. Needs scripts/lib/servers.sh sourced,
+# PostgreSQL and nats-server started (perms_start_postgres, perms_start_nats) and src/Silo built (Release).
+
+# perms_demo_prepare: database "app" with the demo data made by Better Auth (demo/seed.mjs) and its policy, a
+# SELECT-only role for Perms, the indexes the schema check asks for, and one caller token.
+# Sets DEMO (a directory: policy.json, ids.json, tokens/), APP_URL (postgres:// superuser URL of "app"),
+# APP_CONNECTION (the same as an Npgsql connection string), READER (Npgsql connection string of the SELECT-only
+# role) and TOKEN.
+perms_demo_prepare() {
+  DEMO=$PERMS_RUN_DIR/demo
+  mkdir -p "$DEMO"
+  local psql=("$PERMS_TEST_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1) password port report ddl
+  "${psql[@]}" "$PERMS_TEST_POSTGRES_URL" -c "CREATE DATABASE app"
+  APP_URL=${PERMS_TEST_POSTGRES_URL%/postgres}/app
+  APP_CONNECTION=${PERMS_TEST_POSTGRES/Database=postgres/Database=app}
+
+  perms_log "Better Auth creates its tables and the demo data (demo/seed.mjs)"
+  DATABASE_URL=$APP_URL node "$PERMS_ROOT/demo/seed.mjs" --policy-out "$DEMO/policy.json" >"$DEMO/ids.json"
+
+  # Perms reads with a SELECT-only role, as in production.
+  password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+  "${psql[@]}" "$APP_URL" <<SQL
+CREATE ROLE perms_reader LOGIN PASSWORD '$password';
+GRANT USAGE ON SCHEMA public TO perms_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO perms_reader;
+SQL
+  port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$PERMS_TEST_POSTGRES")
+  READER="Host=127.0.0.1;Port=$port;Username=perms_reader;Password=$password;Database=app"
+
+  # The indexes the schema check asks for (run as the table owner).
+  report=$(Perms__Database__ConnectionString="$READER" dotnet "$PERMS_ROOT/src/Silo/bin/Release/net10.0/Perms.Silo.dll" schema check) || [[ $? == 1 ]]
+  ddl=$(grep '^CREATE INDEX' <<<"$report" || true)
+  if [[ -n $ddl ]]; then "${psql[@]}" "$APP_URL" <<<"$ddl"; fi
+
+  TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+  mkdir -p "$DEMO/tokens" && printf '%s' "$TOKEN" >"$DEMO/tokens/demo-service" && chmod 600 "$DEMO/tokens/demo-service"
+}
+
+# perms_demo_start_silo PORT [NAME=VALUE…]: starts the silo (gateway in process) on 127.0.0.1:PORT over the demo
+# database, subscribed to this run's nats-server, with extra environment NAME=VALUE; sets SILO_PID and returns once
+# the health check answers (1 if the silo exited first).
+perms_demo_start_silo() {
+  local port=$1 i
+  shift
+  perms_log "starting the silo (gateway in process) on 127.0.0.1:$port"
+  # From its own folder, so it reads its appsettings.json (log levels).
+  (cd "$PERMS_ROOT/src/Silo/bin/Release/net10.0" &&
+    exec env \
+      Perms__Database__ConnectionString="$READER" \
+      Perms__Policy__Path="$DEMO/policy.json" \
+      Perms__Auth__TokensPath="$DEMO/tokens" \
+      Perms__Server__Address=127.0.0.1 \
+      Perms__Server__Port="$port" \
+      Perms__Events__Url="$PERMS_TEST_NATS_URL" \
+      "$@" dotnet Perms.Silo.dll) &
+  SILO_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    if PERMS_ADDRESS=127.0.0.1:$port node "$PERMS_ROOT/demo/perms.mjs" health >/dev/null 2>&1; then return 0; fi
+    kill -0 "$SILO_PID" 2>/dev/null || { perms_err "the silo exited; see its log above"; return 1; }
+    sleep 0.3
+  done
+  perms_err "the silo did not answer its health check in 30 s"
+  return 1
+}
