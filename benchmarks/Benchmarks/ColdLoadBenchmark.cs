@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Perms.Grains.Interfaces.Checks;
 using Npgsql;
 using Perms.Grains.Activation;
 using Perms.Grains.Data;
@@ -54,9 +54,9 @@ internal static class ColdLoadBenchmark
             await reader.ReadOrganizationAsync(organizationIds[random.Next(organizationIds.Length)], true, CancellationToken.None);
         }
 
-        var baseline = await MeasureAsync(samples, () => PointSelectAsync(dataSource, pointSelect, userIds[random.Next(userIds.Length)]));
-        var users = await MeasureAsync(samples, async () => _ = await reader.ReadUserAsync(userIds[random.Next(userIds.Length)], CancellationToken.None));
-        var organizations = await MeasureAsync(samples, async () => _ = await reader.ReadOrganizationAsync(organizationIds[random.Next(organizationIds.Length)], true, CancellationToken.None));
+        var baseline = await Latencies.MeasureAsync(samples, () => PointSelectAsync(dataSource, pointSelect, userIds[random.Next(userIds.Length)]));
+        var users = await Latencies.MeasureAsync(samples, async () => _ = await reader.ReadUserAsync(userIds[random.Next(userIds.Length)], CancellationToken.None));
+        var organizations = await Latencies.MeasureAsync(samples, async () => _ = await reader.ReadOrganizationAsync(organizationIds[random.Next(organizationIds.Length)], true, CancellationToken.None));
 
         // A cold check through the grain runtime: a member who was never loaded, in one of their organizations, with
         // dynamic roles on — UserGrain activation, then OrganizationGrain activation unless this silo has it already.
@@ -65,14 +65,14 @@ internal static class ColdLoadBenchmark
         using var metrics = new GrainRuntimeMetrics();
         using var userGrains = new GrainCatalog<UserGrain>("user", new UserGrainActivator(reader, policy), new GrainCatalogOptions(), TimeProvider.System, metrics);
         using var organizationGrains = new GrainCatalog<OrganizationGrain>("organization", new OrganizationGrainActivator(reader, policy), new GrainCatalogOptions(), TimeProvider.System, metrics);
-        var checker = new SiloPermissionChecker(userGrains, organizationGrains, policy, TimeProvider.System);
+        var checker = new SiloPermissionChecker(userGrains, organizationGrains, policy, TimeProvider.System, TimeSpan.FromMilliseconds(500));
         var request = PermissionRequest.Of(("ac", ["read"]));
         var next = 0;
         var allowed = 0;
-        var checks = await MeasureAsync(pairs.Length, async () =>
+        var checks = await Latencies.MeasureAsync(pairs.Length, async () =>
         {
             var (user, organization) = pairs[next++];
-            if ((await checker.CheckOrganizationAsync(user, organization, request, CancellationToken.None)).Decision.Allowed)
+            if ((await checker.CheckOrganizationAsync(user, organization, request, ReadConsistency.MinimizeLatency, CancellationToken.None)).Decision.Allowed)
             {
                 allowed++;
             }
@@ -82,10 +82,10 @@ internal static class ColdLoadBenchmark
         Console.WriteLine();
         Console.WriteLine("| load | p50 | p90 | p99 | max | p50 ratio to baseline |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
-        Print("baseline: point SELECT by primary key", baseline, baseline);
-        Print("user: row + memberships + teams (1 transaction)", users, baseline);
-        Print("organization: row + dynamic roles (1 transaction)", organizations, baseline);
-        Print($"cold check through the runtime: UserGrain + OrganizationGrain activation + evaluation ({checks.Length:N0} distinct members, {organizationsLoaded:N0} organizations activated)", checks, baseline);
+        Latencies.Print("baseline: point SELECT by primary key", baseline, baseline);
+        Latencies.Print("user: row + memberships + teams (1 transaction)", users, baseline);
+        Latencies.Print("organization: row + dynamic roles (1 transaction)", organizations, baseline);
+        Latencies.Print($"cold check through the runtime: UserGrain + OrganizationGrain activation + evaluation ({checks.Length:N0} distinct members, {organizationsLoaded:N0} organizations activated)", checks, baseline);
         Console.WriteLine();
         Console.WriteLine($"cold checks allowed: {allowed:N0} of {checks.Length:N0} (members hold ac:read unless banned)");
         return 0;
@@ -131,25 +131,4 @@ internal static class ColdLoadBenchmark
 
         return [.. ids];
     }
-
-    private static async Task<double[]> MeasureAsync(int samples, Func<Task> action)
-    {
-        var micros = new double[samples];
-        for (var i = 0; i < samples; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await action();
-            micros[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-        }
-
-        Array.Sort(micros);
-        return micros;
-    }
-
-    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-
-    private static void Print(string name, double[] sorted, double[] baseline) =>
-        Console.WriteLine($"| {name} | {Format(Percentile(sorted, 0.5))} | {Format(Percentile(sorted, 0.9))} | {Format(Percentile(sorted, 0.99))} | {Format(sorted[^1])} | {Percentile(sorted, 0.5) / Percentile(baseline, 0.5):F2} |");
-
-    private static string Format(double micros) => micros >= 1000 ? $"{micros / 1000:F2} ms" : $"{micros:F0} µs";
 }

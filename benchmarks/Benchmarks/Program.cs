@@ -10,6 +10,8 @@ switch (args)
         return await GrainMemoryBenchmark.RunAsync(counts);
     case ["grpc", .. var grpcArgs]:
         return await GrpcBenchmark.RunAsync(grpcArgs);
+    case ["invalidation", .. var invalidationArgs]:
+        return await InvalidationBenchmark.RunAsync(invalidationArgs);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(EvaluatorBenchmarks).Assembly).Run(args);
