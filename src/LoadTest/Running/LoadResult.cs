@@ -27,4 +27,10 @@ internal sealed record LoadResult(
 {
     /// <summary>Answered requests per second (correct + wrong) over the measured part.</summary>
     public double Throughput => (Correct + Wrong) / Math.Max(Elapsed.TotalSeconds, 1e-9);
+
+    /// <summary>
+    /// Open loop only (null otherwise): how late requests were actually sent after their intended start, µs — keys
+    /// p50, p99, max. Latency includes this delay; when it is large the client, not the target, was the bottleneck.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? StartDelay { get; init; }
 }
