@@ -11,7 +11,7 @@ namespace Perms.LoadTest.Generation;
 /// </summary>
 internal sealed class DatasetGenerator(NpgsqlDataSource dataSource, TableLayout layout, TextWriter log)
 {
-    private static readonly DateTime CreatedAt = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly DateTime CreatedAt = DatasetRows.CreatedAt;
 
     public async Task GenerateAsync(DatasetSpec spec, bool replace, CancellationToken cancellationToken)
     {
@@ -32,7 +32,7 @@ internal sealed class DatasetGenerator(NpgsqlDataSource dataSource, TableLayout 
         await Task.WhenAll(
             CopyMembersAsync(member, spec, cancellationToken),
             CopyTeamsAsync(team, teamMember, spec, cancellationToken),
-            CopyAsync("dynamic roles", organizationRole, DynamicRoleOrganizations(spec) * 2, (writer, i) => WriteDynamicRoleAsync(writer, spec, i), cancellationToken)).ConfigureAwait(false);
+            CopyAsync("dynamic roles", organizationRole, DatasetRows.OrganizationRoleCount(spec), (writer, i) => WriteDynamicRoleAsync(writer, spec, i), cancellationToken)).ConfigureAwait(false);
 
         var analyze = Stopwatch.StartNew();
         await using (var command = dataSource.CreateCommand(
@@ -44,8 +44,6 @@ internal sealed class DatasetGenerator(NpgsqlDataSource dataSource, TableLayout 
         await log.WriteLineAsync($"analyze: {analyze.Elapsed.TotalSeconds:F1} s").ConfigureAwait(false);
         await log.WriteLineAsync($"generated {spec.Users:N0} users, {spec.Organizations:N0} organizations, {spec.Memberships:N0} memberships in {total.Elapsed.TotalSeconds:F1} s").ConfigureAwait(false);
     }
-
-    private static long DynamicRoleOrganizations(DatasetSpec spec) => (long)Math.Ceiling(spec.Organizations * DatasetSpec.DynamicRoleShare);
 
     private async Task PrepareAsync(bool replace, CancellationToken cancellationToken)
     {
@@ -135,13 +133,8 @@ internal sealed class DatasetGenerator(NpgsqlDataSource dataSource, TableLayout 
 
     private static async Task WriteUserAsync(NpgsqlBinaryImporter writer, DatasetSpec spec, long i)
     {
-        // Per-row randomness from (seed, index) keeps the output independent of how the work is split.
-        var random = new Random(RowSeed(spec.Seed, 1, i));
+        var (_, role, banned, banExpires) = DatasetRows.User(spec, i);
         var id = DatasetSpec.UserId(i);
-        var roll = random.NextDouble();
-        string? role = roll < DatasetSpec.PlatformAdminShare ? "admin" : roll < 0.02 ? null : "user";
-        var banned = random.NextDouble() < DatasetSpec.BannedShare;
-        DateTime? banExpires = banned && random.Next(2) == 0 ? new DateTime(2099, 1, 1, 0, 0, 0, DateTimeKind.Utc) : null;
 
         await writer.WriteAsync(id, NpgsqlDbType.Text).ConfigureAwait(false);
         await writer.WriteAsync($"User {i}", NpgsqlDbType.Text).ConfigureAwait(false);
@@ -179,13 +172,11 @@ internal sealed class DatasetGenerator(NpgsqlDataSource dataSource, TableLayout 
 
     private static async Task WriteDynamicRoleAsync(NpgsqlBinaryImporter writer, DatasetSpec spec, long i)
     {
-        // Every 1/DynamicRoleShare-th organization gets two rows: a new role and one extending "member".
-        var organization = i / 2 * (long)Math.Round(1 / DatasetSpec.DynamicRoleShare) % spec.Organizations;
-        var extendsMember = i % 2 == 1;
-        await writer.WriteAsync($"r{i:D7}", NpgsqlDbType.Text).ConfigureAwait(false);
-        await writer.WriteAsync(DatasetSpec.OrganizationId(organization), NpgsqlDbType.Text).ConfigureAwait(false);
-        await writer.WriteAsync(extendsMember ? "member" : "auditor", NpgsqlDbType.Text).ConfigureAwait(false);
-        await writer.WriteAsync(extendsMember ? """{"team":["create"]}""" : """{"member":["create"],"ac":["read"]}""", NpgsqlDbType.Text).ConfigureAwait(false);
+        var row = DatasetRows.OrganizationRole(spec, i);
+        await writer.WriteAsync(row.Id, NpgsqlDbType.Text).ConfigureAwait(false);
+        await writer.WriteAsync(DatasetSpec.OrganizationId(row.Organization), NpgsqlDbType.Text).ConfigureAwait(false);
+        await writer.WriteAsync(row.Role, NpgsqlDbType.Text).ConfigureAwait(false);
+        await writer.WriteAsync(row.Permission, NpgsqlDbType.Text).ConfigureAwait(false);
         await writer.WriteAsync(CreatedAt, NpgsqlDbType.TimestampTz).ConfigureAwait(false);
     }
 
@@ -196,10 +187,10 @@ internal sealed class DatasetGenerator(NpgsqlDataSource dataSource, TableLayout 
         await using var connection = await OpenForCopyAsync(cancellationToken).ConfigureAwait(false);
         await using (var writer = await connection.BeginBinaryImportAsync(table.CopyStatement, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var membership in Memberships(spec))
+            foreach (var membership in DatasetRows.Memberships(spec))
             {
                 await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await writer.WriteAsync($"m{membership.Index:D9}", NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await writer.WriteAsync(membership.Id, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await writer.WriteAsync(DatasetSpec.OrganizationId(membership.Organization), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await writer.WriteAsync(DatasetSpec.UserId(membership.User), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await writer.WriteAsync(membership.Role, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
@@ -219,7 +210,7 @@ internal sealed class DatasetGenerator(NpgsqlDataSource dataSource, TableLayout 
 
         // Better Auth keeps team.memberCount; count first so the teams carry it.
         var counts = new int[spec.Organizations];
-        foreach (var membership in Memberships(spec).Where(m => InTeam(spec, m)))
+        foreach (var membership in DatasetRows.Memberships(spec).Where(m => DatasetRows.InTeam(spec, m)))
         {
             counts[membership.Organization]++;
         }
@@ -245,7 +236,7 @@ internal sealed class DatasetGenerator(NpgsqlDataSource dataSource, TableLayout 
         long teamMembers = 0;
         await using (var writer = await connection.BeginBinaryImportAsync(teamMemberTable.CopyStatement, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var membership in Memberships(spec).Where(m => InTeam(spec, m)))
+            foreach (var membership in DatasetRows.Memberships(spec).Where(m => DatasetRows.InTeam(spec, m)))
             {
                 await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
                 await writer.WriteAsync($"tm{membership.Index:D9}", NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
@@ -260,55 +251,6 @@ internal sealed class DatasetGenerator(NpgsqlDataSource dataSource, TableLayout 
 
         await log.WriteLineAsync($"teams: {teams:N0} teams, {teamMembers:N0} team members in {stopwatch.Elapsed.TotalSeconds:F1} s").ConfigureAwait(false);
     }
-
-    /// <summary>Members of an organization that has a team join it with a fixed share, chosen by the member index.</summary>
-    private static bool InTeam(DatasetSpec spec, Membership membership) =>
-        membership.Organization % DatasetSpec.TeamEvery == 0 && (uint)RowSeed(spec.Seed, 3, membership.Index) % 100 < DatasetSpec.TeamMemberPercent;
-
-    /// <summary>
-    /// Every member row, in order, recomputed from the seed (so member, team and team-member COPYs agree without
-    /// holding 3,000,000 rows in memory). Each user joins distinct organizations drawn from the Zipf distribution.
-    /// </summary>
-    private static IEnumerable<Membership> Memberships(DatasetSpec spec)
-    {
-        var zipf = new ZipfSampler(spec.Organizations, spec.ZipfExponent);
-        var perUser = spec.Memberships / spec.Users;
-        var remainder = spec.Memberships % spec.Users;
-        var chosen = new List<int>();
-        long index = 0;
-        for (long user = 0; user < spec.Users; user++)
-        {
-            var random = new Random(RowSeed(spec.Seed, 2, user));
-            var count = perUser + (user < remainder ? 1 : 0);
-            chosen.Clear();
-            while (chosen.Count < count)
-            {
-                var organization = zipf.Next(random);
-                if (!chosen.Contains(organization))
-                {
-                    chosen.Add(organization);
-                }
-            }
-
-            foreach (var organization in chosen)
-            {
-                var roll = random.NextDouble();
-                var role = roll < 0.05 ? "owner" : roll < 0.15 ? "admin" : roll < 0.18 ? "admin,member" : roll < 0.19 ? "member,auditor" : "member";
-                yield return new Membership(index++, user, organization, role);
-            }
-        }
-    }
-
-    /// <summary>A per-row seed from (seed, stream, index) with SplitMix64: stable across runs and processes, unlike HashCode.</summary>
-    private static int RowSeed(int seed, int stream, long index)
-    {
-        var z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)stream * 0xBF58476D1CE4E5B9UL + (ulong)index);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return (int)(z ^ (z >> 31));
-    }
-
-    private readonly record struct Membership(long Index, long User, int Organization, string Role);
 
     private sealed record ResolvedTable(string QualifiedName, string[] Columns)
     {

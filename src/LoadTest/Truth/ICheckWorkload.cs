@@ -15,4 +15,13 @@ internal interface ICheckWorkload
     /// contract allows — the answer before the change.
     /// </summary>
     bool IsAcceptable(CheckCase check, bool allowed);
+
+    /// <summary>
+    /// Like <see cref="IsAcceptable(CheckCase, bool)"/> for an answer that arrives now to a request sent at
+    /// <paramref name="sentAt"/> (a <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>): an answer reflecting the
+    /// state before a change is acceptable when the request was sent before the change's window ended, not only when it
+    /// is answered before. <paramref name="freshRead"/>: the answer comes from a PostgreSQL read made during the call
+    /// (<c>fully_consistent</c>), so the state before a change is acceptable only for requests sent before it committed.
+    /// </summary>
+    bool IsAcceptable(CheckCase check, bool allowed, long sentAt, bool freshRead) => IsAcceptable(check, allowed);
 }

@@ -30,6 +30,8 @@ public sealed class PermsServerFixture : IAsyncLifetime
     private readonly StringBuilder _output = new();
     private readonly Func<Uri> _natsUrl;
     private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly string _schema = "public";
+    private readonly Func<PermsServerFixture, string, Task<string>>? _seed;
     private readonly ConcurrentDictionary<string, Lazy<Task<JsonElement>>> _clientRuns = new(StringComparer.Ordinal);
     private Process? _silo;
     private string? _directory;
@@ -47,6 +49,19 @@ public sealed class PermsServerFixture : IAsyncLifetime
     {
         _natsUrl = natsUrl;
         _settings = settings;
+    }
+
+    /// <summary>
+    /// A silo over data of the caller's making instead of the demo's: <paramref name="seed"/> gets the fixture (its
+    /// <see cref="SuperuserConnectionString"/> and <see cref="DatabaseUrl"/> are set, on an empty database) and a
+    /// private directory, fills tables in <paramref name="schema"/>, and returns the policy file the silo runs with.
+    /// <see cref="Users"/> and <see cref="Organizations"/> stay empty.
+    /// </summary>
+    internal PermsServerFixture(Func<Uri> natsUrl, IReadOnlyDictionary<string, string> settings, string schema, Func<PermsServerFixture, string, Task<string>> seed)
+        : this(natsUrl, settings)
+    {
+        _schema = schema;
+        _seed = seed;
     }
 
     /// <summary>The subject prefix of this fixture's silo (so that fixtures running side by side never see each other's events).</summary>
@@ -178,29 +193,11 @@ public sealed class PermsServerFixture : IAsyncLifetime
         var superuser = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresConnectionString) { Database = _database, Pooling = false };
         SuperuserConnectionString = superuser.ConnectionString;
 
-        // Better Auth creates its tables and the demo rows; the script prints the ids and writes the policy.
-        var policyPath = Path.Combine(_directory, "policy.json");
         var url = $"postgres://{Uri.EscapeDataString(superuser.Username!)}:{Uri.EscapeDataString(superuser.Password ?? "")}@{superuser.Host}:{superuser.Port}/{_database}";
         DatabaseUrl = url;
         SubjectPrefix = $"perms-test-{suffix}.";
-        var seed = await ChildProcess.RunAsync(
-            "node",
-            [Path.Combine(root, "demo", "seed.mjs"), "--policy-out", policyPath],
-            root,
-            new Dictionary<string, string?> { ["DATABASE_URL"] = url },
-            TimeSpan.FromMinutes(2));
-        if (seed.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"node demo/seed.mjs exited with {seed.ExitCode} (is demo/node_modules installed? scripts/test runs npm ci):\n{seed.StandardError}");
-        }
-
+        var policyPath = _seed is null ? await SeedDemoAsync(root, url) : await _seed(this, _directory);
         SeededAt = DateTimeOffset.UtcNow;
-        IdsJson = seed.StandardOutput.Trim();
-        using (var ids = JsonDocument.Parse(IdsJson))
-        {
-            Users = ids.RootElement.GetProperty("users").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
-            Organizations = ids.RootElement.GetProperty("organizations").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
-        }
 
         // Perms reads with a SELECT-only role, as in production.
         var readerPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
@@ -208,8 +205,8 @@ public sealed class PermsServerFixture : IAsyncLifetime
         {
             await demo.CreateCommand($"""
                 CREATE ROLE {_role} LOGIN PASSWORD '{readerPassword}';
-                GRANT USAGE ON SCHEMA public TO {_role};
-                GRANT SELECT ON ALL TABLES IN SCHEMA public TO {_role};
+                GRANT USAGE ON SCHEMA {_schema} TO {_role};
+                GRANT SELECT ON ALL TABLES IN SCHEMA {_schema} TO {_role};
                 """).ExecuteNonQueryAsync();
         }
 
@@ -240,6 +237,11 @@ public sealed class PermsServerFixture : IAsyncLifetime
                 ["DOTNET_NOLOGO"] = "1",
                 ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             };
+            if (_seed is not null)
+            {
+                environment["Perms__Database__Schema"] = _schema;
+            }
+
             foreach (var (name, value) in _settings)
             {
                 environment[name] = value;
@@ -258,6 +260,31 @@ public sealed class PermsServerFixture : IAsyncLifetime
 
             throw new InvalidOperationException($"The silo exited with {_silo!.ExitCode} before serving. Its output:\n{SiloOutput}");
         }
+    }
+
+    /// <summary>Better Auth creates its tables and the demo rows (demo/seed.mjs); the script prints the ids and writes the policy.</summary>
+    private async Task<string> SeedDemoAsync(string root, string url)
+    {
+        var policyPath = Path.Combine(_directory!, "policy.json");
+        var seed = await ChildProcess.RunAsync(
+            "node",
+            [Path.Combine(root, "demo", "seed.mjs"), "--policy-out", policyPath],
+            root,
+            new Dictionary<string, string?> { ["DATABASE_URL"] = url },
+            TimeSpan.FromMinutes(2));
+        if (seed.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"node demo/seed.mjs exited with {seed.ExitCode} (is demo/node_modules installed? scripts/test runs npm ci):\n{seed.StandardError}");
+        }
+
+        IdsJson = seed.StandardOutput.Trim();
+        using (var ids = JsonDocument.Parse(IdsJson))
+        {
+            Users = ids.RootElement.GetProperty("users").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            Organizations = ids.RootElement.GetProperty("organizations").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        }
+
+        return policyPath;
     }
 
     /// <summary>
