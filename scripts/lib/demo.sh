@@ -63,3 +63,40 @@ perms_demo_start_silo() {
   perms_err "the silo did not answer its health check in 30 s"
   return 1
 }
+
+# The generic steps of perms_demo_prepare, for set-ups over other data (benchmarks/harness.sh).
+
+# perms_create_reader URL SCHEMA ROLE: a SELECT-only login role ROLE on the tables of SCHEMA in the database of URL (a
+# superuser postgres:// URL of it), as Perms reads in production. Sets READER (its Npgsql connection string).
+perms_create_reader() {
+  local url=$1 schema=$2 role=$3 password port database
+  password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+  "$PERMS_TEST_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$url" <<SQL || return 1
+CREATE ROLE $role LOGIN PASSWORD '$password';
+GRANT USAGE ON SCHEMA $schema TO $role;
+GRANT SELECT ON ALL TABLES IN SCHEMA $schema TO $role;
+SQL
+  port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$PERMS_TEST_POSTGRES")
+  database=${url##*/}
+  READER="Host=127.0.0.1;Port=$port;Username=$role;Password=$password;Database=$database"
+}
+
+# perms_create_indexes URL [NAME=VALUE…]: the indexes `perms schema check` asks for, created as the tables' owner (URL).
+# The schema check reads with READER plus the NAME=VALUE settings (e.g. Perms__Database__Schema=…).
+perms_create_indexes() {
+  local url=$1 report ddl
+  shift
+  report=$(env Perms__Database__ConnectionString="$READER" "$@" dotnet "$PERMS_ROOT/src/Silo/bin/Release/net10.0/Perms.Silo.dll" schema check) || [[ $? == 1 ]] || return 1
+  ddl=$(grep '^CREATE INDEX' <<<"$report" || true)
+  if [[ -n $ddl ]]; then
+    printf '%s\n' "$ddl" >&2
+    "$PERMS_TEST_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$url" <<<"$ddl" || return 1
+  fi
+}
+
+# perms_new_caller_token DIR NAME: a random caller token in DIR/NAME (a tokens directory, Perms__Auth__TokensPath).
+# Sets TOKEN.
+perms_new_caller_token() {
+  TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+  mkdir -p "$1" && printf '%s' "$TOKEN" >"$1/$2" && chmod 600 "$1/$2"
+}

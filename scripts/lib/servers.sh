@@ -58,10 +58,10 @@ perms_pg_installed() {
     && -x $PERMS_PG_BIN/psql ]] && id -u postgres >/dev/null 2>&1
 }
 
-# Directories that hold a Node package: clients/*/, tests/js/ and demo/.
+# Directories that hold a Node package: clients/*/, tests/js/, demo/ and the load test's Better Auth server.
 perms_node_dirs() {
   local d
-  for d in "$PERMS_ROOT"/clients/*/ "$PERMS_ROOT"/tests/js/ "$PERMS_ROOT"/demo/; do
+  for d in "$PERMS_ROOT"/clients/*/ "$PERMS_ROOT"/tests/js/ "$PERMS_ROOT"/demo/ "$PERMS_ROOT"/src/LoadTest/better-auth-server/; do
     [[ -f ${d}package.json ]] && printf '%s\n' "${d%/}"
   done
   return 0

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The load-test harness end to end, in one command:
+#
+#   benchmarks/harness.sh [--users 1000] [--organizations 100] [--memberships 3000] [--duration 10] [--warmup 3]
+#                         [--concurrency 64] [--results DIR] [--skip-better-auth] [--skip-mix]
+#
+# It starts a private PostgreSQL 15 and nats-server (scripts/lib/servers.sh); creates Better Auth's tables with Better
+# Auth's own migration (tests/js) in schema "harness" of a fresh database; fills them with `perms-loadtest generate
+# --manifest`; adds the indexes `perms schema check` asks for, a SELECT-only role and a caller token
+# (scripts/lib/demo.sh); starts a silo over it with the harness policy (src/LoadTest/harness-policy.json), subscribed
+# to the nats-server; then runs
+#   perms-loadtest compare   empty gRPC call, Perms warm, Perms fully_consistent and Better Auth's own hasPermission
+#                            over HTTP (src/LoadTest/better-auth-server, a real better-auth 1.7.25 server over the same
+#                            tables): max throughput, p99 at 50% of it, one-connection latency, and performance.md's
+#                            ratios
+#   perms-loadtest run --scenario mix   checks with role changes published on NATS
+# writing JSON and HTML reports into the results directory it prints (default: a new directory under /tmp).
+# Stops everything it started on exit. Record results with this exact command in docs/benchmarks.md.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+USERS=1000 ORGANIZATIONS=100 MEMBERSHIPS=3000 DURATION=10 WARMUP=3 CONCURRENCY=64 RESULTS="" SKIP_BA="" SKIP_MIX=""
+while (($#)); do
+  case $1 in
+    --users) USERS=$2; shift 2 ;;
+    --organizations) ORGANIZATIONS=$2; shift 2 ;;
+    --memberships) MEMBERSHIPS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --concurrency) CONCURRENCY=$2; shift 2 ;;
+    --results) RESULTS=$2; shift 2 ;;
+    --skip-better-auth) SKIP_BA=1; shift ;;
+    --skip-mix) SKIP_MIX=1; shift ;;
+    -h | --help) sed -n 2,18p "$0"; exit 0 ;;
+    *) echo "harness.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+POLICY=$ROOT/src/LoadTest/harness-policy.json
+[[ -f $POLICY ]] || { echo "harness.sh: $POLICY is missing" >&2; exit 1; }
+if [[ -z $RESULTS ]]; then
+  RESULTS=$(mktemp -d -p "${TMPDIR:-/tmp}" "perms-harness-$(date -u +%Y%m%dT%H%M%SZ).XXXX")
+fi
+mkdir -p "$RESULTS"
+RESULTS=$(cd "$RESULTS" && pwd)
+
+# shellcheck source=../scripts/lib/servers.sh
+. "$ROOT/scripts/lib/servers.sh"
+# shellcheck source=../scripts/lib/demo.sh
+. "$ROOT/scripts/lib/demo.sh"
+SILO_PID=""
+cleanup() {
+  trap '' INT TERM
+  if [[ -n $SILO_PID ]]; then kill -TERM "$SILO_PID" 2>/dev/null || true; wait "$SILO_PID" 2>/dev/null || true; fi
+  perms_stop_all
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+perms_install_missing
+perms_start_postgres
+perms_start_nats
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+perms_log "building Perms (Release)"
+dotnet build Perms.sln -c Release --verbosity quiet -nologo >/dev/null
+LOADTEST=(dotnet "$ROOT/src/LoadTest/bin/Release/net10.0/Perms.LoadTest.dll")
+
+# Better Auth's migration refuses the public schema (it drops and recreates the schema it is given), so the tables
+# live in schema "harness" of a database of their own; the Better Auth server and the silo are both pointed at it.
+SCHEMA=harness
+"$PERMS_TEST_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$PERMS_TEST_POSTGRES_URL" -c "CREATE DATABASE harness"
+DB_URL=${PERMS_TEST_POSTGRES_URL%/postgres}/harness
+DB_CONNECTION=${PERMS_TEST_POSTGRES/Database=postgres/Database=harness}
+
+perms_log "Better Auth creates its tables (its migration API, tests/js/better-auth-differential.mjs --migrate-only)"
+(cd tests/js && PERMS_TEST_POSTGRES_URL=$DB_URL node better-auth-differential.mjs --layout default --schema "$SCHEMA" --migrate-only >/dev/null)
+
+perms_log "perms-loadtest generate: $USERS users, $ORGANIZATIONS organizations, $MEMBERSHIPS memberships"
+MANIFEST=$RESULTS/perms-dataset.json
+"${LOADTEST[@]}" generate --connection "$DB_CONNECTION" --schema "$SCHEMA" --users "$USERS" \
+  --organizations "$ORGANIZATIONS" --memberships "$MEMBERSHIPS" --policy "$POLICY" --manifest "$MANIFEST"
+
+perms_create_reader "$DB_URL" "$SCHEMA" perms_reader
+perms_log "indexes asked for by perms schema check"
+perms_create_indexes "$DB_URL" Perms__Database__Schema="$SCHEMA"
+"$PERMS_TEST_PG_BIN/psql" -X -q "$DB_URL" -c "ANALYZE" >/dev/null
+DEMO=$PERMS_RUN_DIR/harness
+perms_new_caller_token "$DEMO/tokens" loadtest
+
+PORT=$(perms_free_port)
+# Warnings only: the silo's log must not compete with the load for the two cores.
+perms_demo_start_silo "$PORT" Perms__Policy__Path="$POLICY" Perms__Auth__TokensPath="$DEMO/tokens" \
+  Perms__Database__Schema="$SCHEMA" Perms__Events__SubjectPrefix=harness. Logging__LogLevel__Default=Warning \
+  >"$RESULTS/silo.log" 2>&1 || { cat "$RESULTS/silo.log" >&2; exit 1; }
+
+export PERMS_LOADTEST_TOKEN=$TOKEN
+rc=0
+compare=(compare --address "127.0.0.1:$PORT" --manifest "$MANIFEST" --database "$DB_URL" --schema "$SCHEMA"
+  --concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP"
+  --json "$RESULTS/compare.json" --html "$RESULTS/compare.html")
+[[ -n $SKIP_BA ]] && compare+=(--skip-better-auth)
+perms_log "perms-loadtest ${compare[*]}"
+"${LOADTEST[@]}" "${compare[@]}" | tee "$RESULTS/compare.txt" || rc=1
+
+if [[ -z $SKIP_MIX ]]; then
+  mix=(run --scenario mix --address "127.0.0.1:$PORT" --manifest "$MANIFEST" --database "$DB_CONNECTION"
+    --nats "$PERMS_TEST_NATS_URL" --nats-prefix harness. --concurrency "$CONCURRENCY" --duration "$DURATION"
+    --warmup "$WARMUP" --json "$RESULTS/mix.json" --html "$RESULTS/mix.html")
+  perms_log "perms-loadtest ${mix[*]}"
+  "${LOADTEST[@]}" "${mix[@]}" | tee "$RESULTS/mix.txt" || rc=1
+fi
+
+perms_log "results in $RESULTS (exact command: benchmarks/harness.sh --users $USERS --organizations $ORGANIZATIONS --memberships $MEMBERSHIPS --duration $DURATION)"
+exit "$rc"
