@@ -9,6 +9,7 @@
 # --manifest`; adds the indexes `perms schema check` asks for, a SELECT-only role and a caller token
 # (scripts/lib/demo.sh); starts a silo over it with the harness policy (src/LoadTest/harness-policy.json), subscribed
 # to the nats-server; then runs
+#   perms-loadtest run --scenario cold   one caller, each check activating a user grain (PostgreSQL load)
 #   perms-loadtest compare   empty gRPC call, Perms warm, Perms fully_consistent and Better Auth's own hasPermission
 #                            over HTTP (src/LoadTest/better-auth-server, a real better-auth 1.7.25 server over the same
 #                            tables): max throughput, p99 at 50% of it, one-connection latency, and performance.md's
@@ -97,6 +98,18 @@ perms_demo_start_silo "$PORT" Perms__Policy__Path="$POLICY" Perms__Auth__TokensP
 
 export PERMS_LOADTEST_TOKEN=$TOKEN
 rc=0
+
+# Cold checks first, while every grain is cold: one caller, user n at request n. Short enough not to wrap around the
+# users (at about 4 cold checks per ms at most): the run would turn warm after that.
+cold_ms=$((USERS / 4))
+((cold_ms > DURATION * 1000)) && cold_ms=$((DURATION * 1000))
+((cold_ms < 250)) && cold_ms=250
+cold=(run --scenario cold --address "127.0.0.1:$PORT" --manifest "$MANIFEST" --mode closed --concurrency 1
+  --duration "${cold_ms}ms" --warmup 0s --nats "$PERMS_TEST_NATS_URL" --nats-prefix harness.
+  --json "$RESULTS/cold.json" --html "$RESULTS/cold.html")
+perms_log "perms-loadtest ${cold[*]}"
+"${LOADTEST[@]}" "${cold[@]}" | tee "$RESULTS/cold.txt" || rc=1
+
 compare=(compare --address "127.0.0.1:$PORT" --manifest "$MANIFEST" --database "$DB_URL" --schema "$SCHEMA"
   --concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP"
   --json "$RESULTS/compare.json" --html "$RESULTS/compare.html")
