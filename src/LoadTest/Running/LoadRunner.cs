@@ -27,10 +27,11 @@ namespace Perms.LoadTest.Running;
 /// answered requests (correct or wrong); errors are counted apart.
 /// </para>
 /// <para>
-/// Cost on the client: recording allocates nothing per request. The open-loop scheduler sleeps until the next request
-/// is 1.5 ms away, then yields and spins, so above ~700 requests/s it keeps a core busy (yielding to any other runnable
-/// thread): sleeping instead would add up to a millisecond to every latency. <see cref="LoadResult.StartDelay"/>
-/// shows how late requests actually went out.
+/// Cost on the client: recording allocates nothing per request. The open-loop scheduler sleeps whole milliseconds
+/// until the next request is 1.5 ms away, then (on Linux) sleeps with nanosleep — woken within the kernel's timer
+/// slack, ~50 µs — until it is 20 µs away, and only then yields or spins: a millisecond sleep would add up to a
+/// millisecond to every latency, and spinning would take a core from the silo on a 2-core machine. Requests due while
+/// the scheduler slept go out together; <see cref="LoadResult.StartDelay"/> shows how late they actually went out.
 /// </para>
 /// </remarks>
 internal static class LoadRunner
