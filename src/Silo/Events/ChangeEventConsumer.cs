@@ -127,7 +127,11 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
         else if (e.Previous == NatsConnectionState.Connected)
         {
             _metrics.Connected(false, false);
-            EventLog.Disconnected(_logger, e.Current.ToString().ToLowerInvariant(), e.Error?.Message ?? "");
+            if (!_stopping.IsCancellationRequested)
+            {
+                // Closing at shutdown is expected; anything else leaves only the staleness bound.
+                EventLog.Disconnected(_logger, e.Current.ToString().ToLowerInvariant(), e.Error?.Message ?? "");
+            }
         }
     }
 
