@@ -17,6 +17,7 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
     private readonly ILogger<ChangeEventConsumer> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<NatsSubscription> _subscriptions = [];
+    private readonly TimeSpan _settle;
     private Task _connecting = Task.CompletedTask;
     private long _droppedSeen;
 
@@ -27,6 +28,7 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
         _options = options;
         _metrics = metrics;
         _logger = logger;
+        _settle = options.PingInterval > TimeSpan.FromSeconds(1) ? options.PingInterval : TimeSpan.FromSeconds(1);
         _connection.StateChanged += OnStateChanged;
         _connection.SlowConsumer += OnSlowConsumer;
     }
@@ -73,7 +75,7 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
         try
         {
             await _connection.ConnectAsync(_stopping.Token).ConfigureAwait(false);
-            EventLog.Subscribed(_logger, _options.Url, string.Join(", ", ChangeEventSubjects.Wildcards.Select(w => _options.SubjectPrefix + w)));
+            EventLog.Subscribed(_logger, EventOptions.Redact(_options.Url), string.Join(", ", ChangeEventSubjects.Wildcards.Select(w => _options.SubjectPrefix + w)));
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -81,8 +83,9 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
         catch (Exception e) when (e is NatsException or OperationCanceledException)
         {
             // Refused credentials, a certificate that does not validate, nkeys asked for: the connection keeps trying
-            // in the background (a rotated secret may fix it), but until then only the maximum staleness bounds the cache.
-            EventLog.CannotConnect(_logger, _options.Url, e.Message);
+            // in the background with the same settings (a restart with fixed ones is needed); until then only the
+            // maximum staleness bounds the cache.
+            EventLog.CannotConnect(_logger, EventOptions.Redact(_options.Url), e.Message);
         }
     }
 
@@ -95,11 +98,20 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
             dropped += subscription.Dropped;
         }
 
-        var seen = Interlocked.Exchange(ref _droppedSeen, dropped);
-        if (seen != dropped)
+        // Five subscriptions' handlers run this concurrently: advance the seen total only upwards, so no drop is
+        // counted twice.
+        var seen = Volatile.Read(ref _droppedSeen);
+        while (dropped > seen)
         {
-            _metrics.Dropped(Math.Max(0, dropped - seen));
-            _handler.MarkAllStale($"{dropped} change events dropped so far by a full hand-off");
+            var previous = Interlocked.CompareExchange(ref _droppedSeen, dropped, seen);
+            if (previous == seen)
+            {
+                _metrics.Dropped(dropped - seen);
+                _handler.MarkAllStale($"{dropped} change events dropped so far by a full hand-off");
+                break;
+            }
+
+            seen = previous;
         }
 
         try
@@ -123,6 +135,7 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
             _metrics.Connected(true, e.IsReconnect);
             // Raised once the subscriptions are active again: whatever was loaded before may have missed events.
             _handler.MarkAllStale(e.IsReconnect ? "reconnected to NATS (events published while disconnected are lost)" : "subscribed to NATS (events published before were not seen)");
+            _ = MarkAgainWhenSettledAsync();
         }
         else if (e.Previous == NatsConnectionState.Connected)
         {
@@ -135,5 +148,36 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
         }
     }
 
-    private void OnSlowConsumer(object? sender, NatsSlowConsumerEventArgs e) => EventLog.SlowConsumer(_logger, e.Subject, e.Dropped);
+    private void OnSlowConsumer(object? sender, NatsSlowConsumerEventArgs e)
+    {
+        EventLog.SlowConsumer(_logger, e.Subject, e.Dropped);
+        // Also marked when the next message is handled; this covers a drop after which nothing else arrives.
+        _handler.MarkAllStale($"change events dropped on {e.Subject} by a full hand-off");
+    }
+
+    /// <summary>
+    /// The PONG that confirms the subscriptions comes from the server this silo is connected to; the other servers of a
+    /// NATS cluster learn of them a moment later, and an event published through one of those meanwhile is not
+    /// routed here. Marking everything stale once more after that moment closes the gap.
+    /// </summary>
+    private async Task MarkAgainWhenSettledAsync()
+    {
+        try
+        {
+            await Task.Delay(_settle, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        if (_connection.State == NatsConnectionState.Connected)
+        {
+            _handler.MarkAllStale("the subscriptions have had time to reach every server of the NATS cluster");
+        }
+    }
 }

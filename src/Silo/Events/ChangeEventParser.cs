@@ -117,7 +117,12 @@ public static class ChangeEventParser
             return false;
         }
 
-        value = element.GetString()!;
+        if (!TryGetString(element, out value))
+        {
+            error = $"{name} is not valid Unicode (a lone surrogate escape)";
+            return false;
+        }
+
         if (value.Length == 0)
         {
             error = $"{name} is empty";
@@ -146,7 +151,8 @@ public static class ChangeEventParser
 
         switch (element.ValueKind)
         {
-            case JsonValueKind.String when DateTimeOffset.TryParse(element.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed):
+            case JsonValueKind.String when TryGetString(element, out var text)
+                && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed):
                 return parsed;
             case JsonValueKind.Number when element.TryGetInt64(out var milliseconds) && milliseconds is >= 0 and <= 253_402_300_799_999:
                 return DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
@@ -158,10 +164,25 @@ public static class ChangeEventParser
 
     private static string Describe(JsonElement element) => element.ValueKind switch
     {
-        JsonValueKind.String => $"\"{Truncate(element.GetString()!)}\"",
+        JsonValueKind.String => TryGetString(element, out var text) ? $"\"{Truncate(text)}\"" : "a string that is not valid Unicode",
         JsonValueKind.Number => element.GetRawText(),
         _ => "a JSON " + element.ValueKind.ToString().ToLowerInvariant(),
     };
+
+    // JSON allows escapes of lone UTF-16 surrogates ("\ud800"); GetString throws on them rather than returning text.
+    private static bool TryGetString(JsonElement element, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+    {
+        try
+        {
+            value = element.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = null;
+            return false;
+        }
+    }
 
     private static string Truncate(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");
 }

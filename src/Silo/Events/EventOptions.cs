@@ -56,4 +56,10 @@ public sealed class EventOptions
 
     /// <summary>How long shutdown waits for queued events to be applied. Default 5 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><paramref name="urls"/> with any user information (a token or user:password) replaced by <c>***</c>, for logs and messages.</summary>
+    public static string Redact(string urls) => string.Join(",", (urls ?? "").Split(',').Select(static url =>
+        Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? new UriBuilder(uri) { UserName = "***", Password = "" }.Uri.ToString()
+            : url));
 }

@@ -24,7 +24,7 @@ internal sealed class EventOptionsValidator : IValidateOptions<EventOptions>
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls") || uri.Host.Length == 0)
             {
-                errors.Add($"{S}:Url has '{url}'; give nats://host:port or tls://host:port");
+                errors.Add($"{S}:Url has '{EventOptions.Redact(url)}'; give nats://host:port or tls://host:port");
             }
         }
 

@@ -197,7 +197,14 @@ public sealed class GrainCatalog<TGrain> : IDisposable
         var count = 0;
         foreach (var (key, activation) in _activations)
         {
-            var grain = activation.Loading is null ? activation.Grain : null;
+            TGrain? grain;
+            lock (activation)
+            {
+                // Under the lock: Complete clears Loading and installs the grain under it, so an unlocked read could
+                // pair "no load" with the older grain a load is just replacing.
+                grain = activation.Loading is null ? activation.Grain : null;
+            }
+
             if (predicate(key, grain) && _activations.TryRemove(new KeyValuePair<string, GrainActivation<TGrain>>(key, activation)))
             {
                 Retire(activation, cause);

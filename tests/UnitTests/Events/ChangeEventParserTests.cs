@@ -65,6 +65,7 @@ public sealed class ChangeEventParserTests
     [InlineData("organization.role.changed", """{"organizationId":["o1"]}""", "organizationId is a JSON array; expected a string")]
     [InlineData("user.updated", """["u1"]""", "the payload is a JSON array; expected an object")]
     [InlineData("user.updated", "\"u1\"", "the payload is a JSON string; expected an object")]
+    [InlineData("user.updated", """{"userId":"\ud800"}""", "userId is not valid Unicode (a lone surrogate escape)")]
     [InlineData("no.such.subject", """{"userId":"u1"}""", "unknown subject")]
     [InlineData("user", """{"userId":"u1"}""", "unknown subject")]
     public void Events_without_what_Perms_acts_on_are_dropped_naming_the_field(string subject, string json, string expected)
@@ -101,6 +102,7 @@ public sealed class ChangeEventParserTests
     [InlineData("""{"userId":"u1","occurredAt":-5}""", "occurredAt is -5; expected an ISO-8601 UTC string or Unix milliseconds")]
     [InlineData("""{"userId":"u1","occurredAt":1.5}""", "occurredAt is 1.5; expected an ISO-8601 UTC string or Unix milliseconds")]
     [InlineData("""{"userId":"u1","occurredAt":true}""", "occurredAt is a JSON true; expected an ISO-8601 UTC string or Unix milliseconds")]
+    [InlineData("""{"userId":"u1","occurredAt":"\udc00"}""", "occurredAt is a string that is not valid Unicode; expected an ISO-8601 UTC string or Unix milliseconds")]
     public void A_bad_occurredAt_is_a_warning_and_the_invalidation_still_happens(string json, string warning)
     {
         var (changeEvent, error) = Parse("user.updated", json);
