@@ -22,6 +22,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
+COMMAND="benchmarks/harness.sh $*"
 USERS=1000 ORGANIZATIONS=100 MEMBERSHIPS=3000 DURATION=10 WARMUP=3 CONCURRENCY=64 RESULTS="" SKIP_BA="" SKIP_MIX=""
 while (($#)); do
   case $1 in
@@ -37,6 +38,9 @@ while (($#)); do
     -h | --help) sed -n 2,18p "$0"; exit 0 ;;
     *) echo "harness.sh: unknown option $1" >&2; exit 2 ;;
   esac
+done
+for number in "$USERS" "$ORGANIZATIONS" "$MEMBERSHIPS" "$DURATION" "$WARMUP" "$CONCURRENCY"; do
+  [[ $number =~ ^[0-9]+$ ]] || { echo "harness.sh: '$number' is not a whole number (durations are seconds)" >&2; exit 2; }
 done
 
 POLICY=$ROOT/src/LoadTest/harness-policy.json
@@ -65,7 +69,8 @@ perms_start_postgres
 perms_start_nats
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 perms_log "building Perms (Release)"
-dotnet build Perms.sln -c Release --verbosity quiet -nologo >/dev/null
+dotnet build Perms.sln -c Release --verbosity quiet -nologo -nodeReuse:false -p:UseSharedCompilation=false >"$RESULTS/build.log" 2>&1 \
+  || { cat "$RESULTS/build.log" >&2; exit 1; }
 LOADTEST=(dotnet "$ROOT/src/LoadTest/bin/Release/net10.0/Perms.LoadTest.dll")
 
 # Better Auth's migration refuses the public schema (it drops and recreates the schema it is given), so the tables
@@ -125,5 +130,5 @@ if [[ -z $SKIP_MIX ]]; then
   "${LOADTEST[@]}" "${mix[@]}" | tee "$RESULTS/mix.txt" || rc=1
 fi
 
-perms_log "results in $RESULTS (exact command: benchmarks/harness.sh --users $USERS --organizations $ORGANIZATIONS --memberships $MEMBERSHIPS --duration $DURATION)"
+perms_log "results in $RESULTS (exact command: $COMMAND)"
 exit "$rc"

@@ -60,7 +60,7 @@ perms_demo_start_silo() {
     kill -0 "$SILO_PID" 2>/dev/null || { perms_err "the silo exited; see its log above"; return 1; }
     sleep 0.3
   done
-  perms_err "the silo did not answer its health check in 30 s"
+  perms_err "the silo did not answer its health check after 100 tries"
   return 1
 }
 

@@ -41,7 +41,8 @@ internal static class RunCommand
           --duration       measured time (250ms, 10s, 2m or seconds); --warmup runs the same load first, unmeasured
           --policy         the policy the silo runs with, if not the manifest's
           --json, --html   write the reports there
-          Exit code: 0 no wrong answer; 3 wrong answers; 1 set-up failed; 2 bad usage; 130 interrupted.
+          Exit code: 0 no wrong answer; 3 wrong answers; 1 set-up failed, or a mix's role changes stopped early or
+          were not all undone; 2 bad usage; 130 interrupted (the result so far is still printed and reported).
         """;
 
     /// <summary>Runs with Ctrl-C stopping the run (a mix still restores the roles it changed).</summary>
@@ -155,35 +156,67 @@ internal static class RunCommand
             }
         }
 
+        // LoadRunner returns what it measured when stopped during the measured part: report it, marked partial.
+        var interrupted = cancellationToken.IsCancellationRequested;
         await output.WriteLineAsync().ConfigureAwait(false);
+        if (interrupted)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"PARTIAL RESULT: interrupted after {result.Elapsed.TotalSeconds:F1} s of the {settings.Load.Duration.TotalSeconds:F1} s measured")).ConfigureAwait(false);
+        }
+
         ResultTable.Write(output, [result], null);
         await WriteNotesAsync(settings, model, workload, target, driver, result, output).ConfigureAwait(false);
 
-        // Reports: JSON (--json) and HTML (--html) of this one result.
+        // Reports: JSON (--json) and HTML (--html) of this one result. Not cancellable: a Ctrl-C must not leave a
+        // truncated report behind.
         if (settings.JsonPath is not null || settings.HtmlPath is not null)
         {
-            var report = RunReport.Create($"perms-loadtest run {RunSettings.Name(settings.Scenario)}", startedAt, Parameters(settings, driver, workload), [result]);
+            var parameters = Parameters(settings, driver, workload);
+            if (interrupted)
+            {
+                parameters["partial"] = string.Create(CultureInfo.InvariantCulture, $"interrupted after {result.Elapsed.TotalSeconds:F1} s of the {settings.Load.Duration.TotalSeconds:F1} s measured");
+            }
+
+            var report = RunReport.Create($"perms-loadtest run {RunSettings.Name(settings.Scenario)}", startedAt, parameters, [result]);
             if (settings.JsonPath is not null)
             {
-                await JsonReport.WriteAsync(settings.JsonPath, report, cancellationToken).ConfigureAwait(false);
+                await JsonReport.WriteAsync(settings.JsonPath, report, CancellationToken.None).ConfigureAwait(false);
                 await output.WriteLineAsync($"JSON report: {settings.JsonPath}").ConfigureAwait(false);
             }
 
             if (settings.HtmlPath is not null)
             {
-                await HtmlReport.WriteAsync(settings.HtmlPath, report, cancellationToken).ConfigureAwait(false);
+                await HtmlReport.WriteAsync(settings.HtmlPath, report, CancellationToken.None).ConfigureAwait(false);
                 await output.WriteLineAsync($"HTML report: {settings.HtmlPath}").ConfigureAwait(false);
             }
         }
 
-        var exitCode = result.Wrong > 0 ? 3 : driver?.Failure is not null ? 1 : 0;
+        var notRestored = driver?.NotRestored ?? [];
+        var exitCode = interrupted ? 130 : result.Wrong > 0 ? 3 : driver?.Failure is not null || notRestored.Count > 0 ? 1 : 0;
         if (result.Wrong > 0)
         {
             await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"run: {result.Wrong:N0} wrong answers; the first: {string.Join(" | ", result.WrongExamples.Take(3))}")).ConfigureAwait(false);
         }
-        else if (driver?.Failure is { } failure)
+
+        if (driver?.Failure is { } failure)
         {
             await error.WriteLineAsync($"run: the role changes stopped early ({failure.Message}); the mix was not what was asked").ConfigureAwait(false);
+        }
+
+        if (notRestored.Count > 0)
+        {
+            await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"run: {notRestored.Count:N0} membership(s) could not be given their generated role back; the database no longer matches the manifest:")).ConfigureAwait(false);
+            foreach (var membership in notRestored)
+            {
+                await error.WriteLineAsync($"  {membership}").ConfigureAwait(false);
+            }
+        }
+
+        if (interrupted)
+        {
+            await error.WriteLineAsync("run: interrupted; the result is partial").ConfigureAwait(false);
         }
 
         return new RunOutcome(exitCode, result, driver?.Changes ?? 0, driver?.Restored ?? 0, workload.AnswersOnChangedMemberships, workload.AnswersReflectingChanges);

@@ -211,7 +211,7 @@ internal sealed class BetterAuthHttpTarget : ILoadTarget
         {
             Interlocked.Increment(ref _bannedCases);
             var role = check.OrganizationIndex < _model.OrganizationCount ? _model.MemberRole(check.UserIndex, check.OrganizationIndex) : null;
-            expected = _model.Oracle.IsAllowed(banned: false, banExpires: null, role, _model.DynamicRoles(check.OrganizationIndex), check.Resource, check.Action, now);
+            expected = _model.Oracle.IsAllowed(banned: false, banExpires: null, role, _model.DynamicRoles(check.OrganizationIndex), check.Permissions, now);
             acceptable = allowed == expected;
         }
         else
@@ -224,7 +224,7 @@ internal sealed class BetterAuthHttpTarget : ILoadTarget
             ? RequestResult.Correct
             : new RequestResult(
                 RequestOutcome.Wrong,
-                $"{check.UserId} in {check.OrganizationId} {check.Resource}:{check.Action}: expected {(expected ? "allow" : "deny")}, Better Auth said {(allowed ? "allow" : "deny")}");
+                $"{check.UserId} in {check.OrganizationId} {check.PermissionText}: expected {(expected ? "allow" : "deny")}, Better Auth said {(allowed ? "allow" : "deny")}");
     }
 
     private static string ErrorCode(byte[] body)
@@ -250,9 +250,17 @@ internal sealed class BetterAuthHttpTarget : ILoadTarget
             writer.WriteStartObject();
             writer.WriteString("organizationId", check.OrganizationId);
             writer.WriteStartObject("permissions");
-            writer.WriteStartArray(check.Resource);
-            writer.WriteStringValue(check.Action);
-            writer.WriteEndArray();
+            foreach (var (resource, actions) in check.Permissions)
+            {
+                writer.WriteStartArray(resource);
+                foreach (var action in actions)
+                {
+                    writer.WriteStringValue(action);
+                }
+
+                writer.WriteEndArray();
+            }
+
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

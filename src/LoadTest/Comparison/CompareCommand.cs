@@ -157,7 +157,7 @@ internal static class CompareCommand
         {
             targets.Add(new HealthFloorTarget(FloorName, address, connections));
             targets.Add(new PermsCheckTarget(WarmName, address, token!, connections, workload, PermsReadMode.Cached, prewarm: true));
-            targets.Add(new PermsCheckTarget(ConsistentName, address, token!, connections, workload, PermsReadMode.FullyConsistent, prewarm: false));
+            targets.Add(new PermsCheckTarget(ConsistentName, address, token!, connections, workload, PermsReadMode.FullyConsistent, prewarm: false) { CycleCases = true });
             BetterAuthHttpTarget? betterAuth = null;
             if (!skipBetterAuth)
             {

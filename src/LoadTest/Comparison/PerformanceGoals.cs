@@ -38,12 +38,22 @@ internal static class PerformanceGoals
         [
             AtLeast("Perms warm throughput / empty-call floor (closed loop)", Ratio(perms, floor.Throughput.Throughput), FloorShare, percent: true),
             AtLeast("Perms warm / fully_consistent throughput (closed loop)", Ratio(perms, consistent.Throughput.Throughput), FullyConsistentRatio),
-            AtMost("Perms warm p99 at 50% of its max throughput (open loop)", Percentile(warm.HalfLoad, "p99"), HalfLoadP99Micros),
+            // Arrivals refused at the in-flight cap never reach the histogram and are the slowest by construction:
+            // a phase with any error cannot meet a latency goal, whatever the answered requests' p99 says.
+            HalfLoad(warm.HalfLoad),
             AtMost("Perms warm p50, one connection, sequential", Percentile(warm.Sequential, "p50"), SequentialP50Micros),
             AtMost("Perms warm p99, one connection, sequential", Percentile(warm.Sequential, "p99"), SequentialP99Micros),
             AtLeast("Better Auth p50 / Perms warm p50 (one connection, sequential)", betterAuth is null ? null : Ratio(Percentile(betterAuth.Sequential, "p50"), Percentile(warm.Sequential, "p50")), BetterAuthLatencyRatio),
             AtLeast("Perms warm throughput / Better Auth throughput (closed loop)", betterAuth is null ? null : Ratio(perms, betterAuth.Throughput.Throughput), BetterAuthThroughputRatio),
         ];
+    }
+
+    private static PerformanceGoal HalfLoad(LoadResult? result)
+    {
+        var goal = AtMost("Perms warm p99 at 50% of its max throughput (open loop)", Percentile(result, "p99"), HalfLoadP99Micros);
+        return result is { Errors: > 0 } && goal.Met is true
+            ? goal with { Met = false, Value = $"{goal.Value} ({result.Errors:N0} arrivals not answered)" }
+            : goal;
     }
 
     private static double? Ratio(double? numerator, double? denominator) =>

@@ -53,6 +53,12 @@ public sealed record DatasetSpec(int Users, int Organizations, long Memberships,
         {
             yield return "--memberships per user must be fewer than --organizations (memberships are distinct pairs)";
         }
+        else if (Users > 0 && Organizations > 100 && (Memberships + Users - 1) / Users > Organizations / 2)
+        {
+            // Each user's organizations are distinct draws from a skewed distribution: with many organizations and
+            // nearly all of them wanted, the draws for the rarest ones almost never come.
+            yield return "--memberships per user must be at most half of --organizations when there are more than 100 organizations (each user's organizations are distinct draws from a skewed distribution)";
+        }
 
         if (ZipfExponent is < 0 or > 3)
         {

@@ -45,8 +45,29 @@ internal sealed record RunReport(
     }
 
     /// <summary>This process's command line as a shell would take it: <c>perms-loadtest run --rate 1000 …</c>.</summary>
-    public static string CurrentCommandLine() =>
-        string.Join(' ', ["perms-loadtest", .. System.Environment.GetCommandLineArgs().Skip(1).Select(Quote)]);
+    /// <remarks>Credentials are masked: the value after <c>--database</c>, <c>--token</c> or <c>--nats</c> keeps its shape but not its password.</remarks>
+    public static string CurrentCommandLine()
+    {
+        var args = System.Environment.GetCommandLineArgs().Skip(1).ToArray();
+        for (var i = 1; i < args.Length; i++)
+        {
+            args[i] = args[i - 1] switch
+            {
+                "--token" => "***",
+                "--database" or "--nats" or "--connection" => MaskSecrets(args[i]),
+                _ => args[i],
+            };
+        }
+
+        return string.Join(' ', ["perms-loadtest", .. args.Select(Quote)]);
+    }
+
+    // postgres://user:PASSWORD@host/db, nats://user:PASSWORD@host, Password=…; in Npgsql connection strings.
+    private static string MaskSecrets(string value) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(value, @"(?<=://[^:/@]*:)[^@]*(?=@)", "***"),
+            @"(?i)(?<=password=)[^;]*",
+            "***");
 
     private static string Quote(string argument) =>
         argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,@%+".Contains(c, StringComparison.Ordinal))

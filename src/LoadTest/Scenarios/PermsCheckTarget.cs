@@ -15,6 +15,8 @@ namespace Perms.LoadTest.Scenarios;
 /// its user and organization grains active (the <c>warm</c> scenario; the same cases, in the same order, as the Better
 /// Auth target of <c>compare</c>). Without it request n asks case n, and whether grains are active depends on the
 /// workload and on what the silo has seen (<see cref="CheckWorkload.InUserOrder"/> on a fresh silo is <c>cold</c>).
+/// <see cref="CycleCases"/> chooses the cycling apart from the prewarming (<c>compare</c>'s <c>fully_consistent</c>
+/// target cycles the same cases as the others without warming them).
 /// </remarks>
 internal sealed class PermsCheckTarget : ILoadTarget
 {
@@ -43,14 +45,18 @@ internal sealed class PermsCheckTarget : ILoadTarget
         _workload = workload;
         _readMode = readMode;
         _prewarm = prewarm;
+        CycleCases = prewarm;
         _client = new PermsClient(address, token, connections, TimeSpan.FromSeconds(10));
     }
 
     /// <inheritdoc />
     public string Name { get; }
 
-    /// <summary>With prewarm: how many cases (sequences 0 … Cases − 1) are warmed and cycled through.</summary>
+    /// <summary>How many cases (sequences 0 … Cases − 1) are warmed (with prewarm) and cycled through (with <see cref="CycleCases"/>).</summary>
     public int Cases { get; init; } = DefaultCases;
+
+    /// <summary>Whether request n asks case n mod <see cref="Cases"/> rather than case n; by default, whether the target prewarms.</summary>
+    public bool CycleCases { get; init; }
 
     /// <summary>Checks in flight while prewarming.</summary>
     public int PrewarmConcurrency { get; init; } = 64;
@@ -83,7 +89,7 @@ internal sealed class PermsCheckTarget : ILoadTarget
     /// <inheritdoc />
     public async ValueTask<RequestResult> SendAsync(long sequence, CancellationToken cancellationToken)
     {
-        var check = _workload.Get(_prewarm ? sequence % Cases : sequence);
+        var check = _workload.Get(CycleCases ? sequence % Cases : sequence);
         var request = PermsClient.Request(check, _readMode);
         var sentAt = Stopwatch.GetTimestamp();
         Api.V1.CheckPermissionResponse response;

@@ -53,7 +53,11 @@ internal sealed class PermsClient : IDisposable
                 _ => null,
             },
         };
-        request.Permissions.Add(check.Resource, new Actions { Actions_ = { check.Action } });
+        foreach (var (resource, actions) in check.Permissions)
+        {
+            request.Permissions.Add(resource, new Actions { Actions_ = { actions } });
+        }
+
         return request;
     }
 
@@ -87,7 +91,7 @@ internal sealed class PermsClient : IDisposable
 
     /// <summary>Describes a wrong answer for the tables.</summary>
     public static string DescribeWrong(CheckCase check, bool allowed, Reason reason, string grantedBy) =>
-        $"{check.UserId} in {check.OrganizationId} {check.Resource}:{check.Action}: Perms {(allowed ? "allowed" : "denied")} ({reason}{(grantedBy.Length > 0 ? $" by {grantedBy}" : "")}), the ground truth {(check.Expected ? "allows" : "denies")}";
+        $"{check.UserId} in {check.OrganizationId} {check.PermissionText}: Perms {(allowed ? "allowed" : "denied")} ({reason}{(grantedBy.Length > 0 ? $" by {grantedBy}" : "")}), the ground truth {(check.Expected ? "allows" : "denies")}";
 
     /// <summary>CheckPermission.</summary>
     public Task<CheckPermissionResponse> CheckAsync(CheckPermissionRequest request, CancellationToken cancellationToken) =>

@@ -89,6 +89,12 @@ internal sealed class RoleChangeDriver : IAsyncDisposable
     /// <summary>Memberships whose role was given back at the end.</summary>
     public int Restored { get; private set; }
 
+    /// <summary>
+    /// Memberships <see cref="StopAsync"/> could not give their generated role back, each described (user, organization,
+    /// the role it may still have, the error); empty when all were restored.
+    /// </summary>
+    public IReadOnlyList<string> NotRestored { get; private set; } = [];
+
     /// <summary>Why the loop stopped early (a failed UPDATE or publish); null while all is well.</summary>
     public Exception? Failure { get; private set; }
 
@@ -106,7 +112,8 @@ internal sealed class RoleChangeDriver : IAsyncDisposable
 
     /// <summary>
     /// Stops the loop (the change under way completes), then gives every changed membership its generated role back and
-    /// waits out the stale grace of those last events.
+    /// waits out the stale grace of those last events. A membership that cannot be restored is skipped and listed in
+    /// <see cref="NotRestored"/>; the others are still restored.
     /// </summary>
     public async Task StopAsync()
     {
@@ -123,15 +130,29 @@ internal sealed class RoleChangeDriver : IAsyncDisposable
             touched = [.. _touched];
         }
 
+        var notRestored = new List<string>();
         foreach (var (user, organization) in touched)
         {
             var generated = model.MemberRole(user, organization)!;
-            if (_workload.Changes.CurrentRole(user, organization, generated) != generated)
+            var current = _workload.Changes.CurrentRole(user, organization, generated);
+            if (current == generated)
+            {
+                continue;
+            }
+
+            // One membership that cannot be restored must not leave the others changed.
+            try
             {
                 await ChangeAsync(user, organization, generated).ConfigureAwait(false);
                 Restored++;
             }
+            catch (Exception e) when (e is NpgsqlException or NatsException or InvalidOperationException or OperationCanceledException or TimeoutException or IOException)
+            {
+                notRestored.Add($"{DatasetSpec.UserId(user)} in {DatasetSpec.OrganizationId(organization)}: role {current}, generated {generated} ({e.Message})");
+            }
         }
+
+        NotRestored = notRestored;
 
         if (Restored > 0)
         {

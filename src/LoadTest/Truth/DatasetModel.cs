@@ -201,4 +201,8 @@ internal sealed class DatasetModel
     /// <summary>The oracle's answer with <paramref name="memberRole"/> (null: not a member) in place of the generated role.</summary>
     public bool IsAllowedWithRole(long user, int organization, string? memberRole, string resource, string action, DateTime now) =>
         Oracle.IsAllowed(IsBanned(user), BanExpires(user), memberRole, DynamicRoles(organization), resource, action, now);
+
+    /// <summary>The oracle's answer for <paramref name="permissions"/> (resource → actions, one role granting all) with <paramref name="memberRole"/> (null: not a member).</summary>
+    public bool IsAllowedWithRole(long user, int organization, string? memberRole, IReadOnlyDictionary<string, string[]> permissions, DateTime now) =>
+        Oracle.IsAllowed(IsBanned(user), BanExpires(user), memberRole, DynamicRoles(organization), permissions, now);
 }

@@ -1,8 +1,12 @@
+using System.Text.Json;
 using Npgsql;
+using Perms.Grains.Interfaces.Data;
 using Perms.IntegrationTests.Infrastructure;
 using Perms.LoadTest.Commands;
 using Perms.LoadTest.Generation;
+using Perms.LoadTest.Scenarios;
 using Perms.LoadTest.Truth;
+using Perms.Nats;
 
 namespace Perms.IntegrationTests.LoadTest;
 
@@ -112,6 +116,76 @@ public sealed class HarnessRunTests(HarnessServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Interrupted_while_measuring_it_prints_and_reports_the_partial_result_and_exits_with_130()
+    {
+        var json = Path.Combine(Path.GetDirectoryName(fixture.ManifestPath)!, "interrupted.json");
+        using var output = new StringWriter();
+        var synchronizedOutput = TextWriter.Synchronized(output);
+        using var error = new StringWriter();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var run = RunCommand.ExecuteAsync(
+            ["--address", fixture.Server.Address, "--token", fixture.Server.Token, "--manifest", fixture.ManifestPath, "--scenario", "warm",
+                "--duration", "60s", "--warmup", "0", "--concurrency", "4", "--connections", "1", "--json", json],
+            synchronizedOutput,
+            TextWriter.Synchronized(error),
+            stop.Token);
+
+        // The warm scenario prints this line just before the measured part starts.
+        while (!run.IsCompleted && !Printed(synchronizedOutput, output, "prewarmed the grains"))
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        await stop.CancelAsync();
+        var outcome = await run;
+        var text = $"exit {outcome.ExitCode}\n{output}\n{error}";
+
+        Assert.True(outcome.ExitCode == 130, text);
+        Assert.True(outcome.Result is { Correct: > 0, Wrong: 0 }, text);
+        Assert.True(outcome.Result.Elapsed < TimeSpan.FromSeconds(30), text);
+        Assert.Contains("PARTIAL RESULT", output.ToString(), StringComparison.Ordinal);
+        await using var file = File.OpenRead(json);
+        using var report = await JsonDocument.ParseAsync(file, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Contains("interrupted", report.RootElement.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_membership_that_cannot_be_restored_is_reported_and_the_others_are_still_restored()
+    {
+        var model = DatasetModel.Build(new DatasetSpec(2_000, 200, 6_000));
+        var workload = new CheckWorkload(model);
+        var problems = new List<string>();
+        var layout = TableLayout.Create(TableLayout.BetterAuthDefault, HarnessServerFixture.Schema, null, null, "test", problems)!;
+        await using var database = NpgsqlDataSource.Create(fixture.Server.SuperuserConnectionString);
+        await using var nats = new NatsConnection(new NatsOptions { Servers = [TestEnvironment.NatsUrl], Name = "restore-test" });
+        await nats.ConnectAsync(TestContext.Current.CancellationToken);
+        await using var driver = new RoleChangeDriver(workload, 2_000, database, layout, nats, fixture.Server.SubjectPrefix, TimeSpan.FromSeconds(1), TimeSpan.Zero);
+        var members = Enumerable.Range(0, 2_000).Select(i => workload.Get(i))
+            .Select(c => model.FindMembership(c.UserIndex, c.OrganizationIndex))
+            .OfType<MembershipRow>()
+            .DistinctBy(m => m.Index)
+            .Take(3)
+            .ToList();
+        foreach (var member in members)
+        {
+            await driver.ChangeAsync(member.User, member.Organization, member.Role == "owner" ? "member" : "owner");
+        }
+
+        var lost = members[1];
+        await ExecuteAsync(database, $"UPDATE {HarnessServerFixture.Schema}.member SET id = id || '-hidden' WHERE id = '{lost.Id}'");
+        await driver.StopAsync();
+
+        Assert.Equal(2, driver.Restored);
+        var notRestored = Assert.Single(driver.NotRestored);
+        Assert.Contains($"{DatasetSpec.UserId(lost.User)} in {DatasetSpec.OrganizationId(lost.Organization)}", notRestored, StringComparison.Ordinal);
+
+        await ExecuteAsync(database, $"UPDATE {HarnessServerFixture.Schema}.member SET id = '{lost.Id}' WHERE id = '{lost.Id}-hidden'");
+        await driver.ChangeAsync(lost.User, lost.Organization, lost.Role);
+        await AssertDatabaseHoldsTheGeneratedMembersAsync();
+    }
+
+    [Fact]
     public async Task The_manifest_describes_the_generated_dataset()
     {
         var problems = new List<string>();
@@ -138,6 +212,20 @@ public sealed class HarnessRunTests(HarnessServerFixture fixture) : IClassFixtur
             error,
             TestContext.Current.CancellationToken);
         return (outcome, $"exit {outcome.ExitCode}\n{output}\n{error}\nsilo:\n{fixture.Server.SiloOutput}");
+    }
+
+    private static bool Printed(TextWriter synchronized, StringWriter output, string text)
+    {
+        lock (synchronized)
+        {
+            return output.ToString().Contains(text, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource database, string sql)
+    {
+        await using var command = database.CreateCommand(sql);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
     }
 
     private async Task AssertDatabaseHoldsTheGeneratedMembersAsync()

@@ -128,7 +128,7 @@ public sealed class AcceptabilityWindowTests
         var (workload, check, oldRole, newRole) = Membership();
         var change = workload.Changes.Begin(check.UserIndex, check.OrganizationIndex, oldRole, newRole);
         var other = Enumerable.Range(0, Model.MembershipCount(check.UserIndex)).Select(k => Model.Membership(check.UserIndex, k)).First(m => m.Organization != check.OrganizationIndex);
-        var otherCheck = new CheckCase(check.UserIndex, other.Organization, check.Resource, check.Action, Model.IsAllowed(check.UserIndex, other.Organization, check.Resource, check.Action, DateTime.UtcNow));
+        var otherCheck = new CheckCase(check.UserIndex, other.Organization, check.Permissions, Model.IsAllowedWithRole(check.UserIndex, other.Organization, other.Role, check.Permissions, DateTime.UtcNow));
 
         Assert.True(workload.IsAcceptable(otherCheck, otherCheck.Expected));
         Assert.False(workload.IsAcceptable(otherCheck, !otherCheck.Expected));
@@ -150,7 +150,7 @@ public sealed class AcceptabilityWindowTests
             }
 
             var newRole = check.Expected ? "auditor-that-does-not-exist" : "owner";
-            if (Model.IsAllowedWithRole(check.UserIndex, check.OrganizationIndex, newRole, check.Resource, check.Action, now) != check.Expected)
+            if (Model.IsAllowedWithRole(check.UserIndex, check.OrganizationIndex, newRole, check.Permissions, now) != check.Expected)
             {
                 return (workload, check, role, newRole);
             }

@@ -46,10 +46,10 @@ public sealed class CheckWorkloadTests
         var workload = new CheckWorkload(Model);
         var cases = Enumerable.Range(0, Sequences).Select(i => workload.Get(i)).ToList();
 
-        Assert.Equal(Model.Oracle.Permissions.ToHashSet(), cases.Select(c => (c.Resource, c.Action)).ToHashSet());
+        Assert.Equal(Model.Oracle.Permissions.ToHashSet(), cases.SelectMany(c => c.Permissions.SelectMany(p => p.Value.Select(a => (p.Key, a)))).ToHashSet());
         var allowed = cases.Count(c => c.Expected);
         Assert.InRange(allowed, Sequences * 0.05, Sequences * 0.5);
-        Assert.Contains(cases, c => c.Expected && Model.HasDynamicRoles(c.OrganizationIndex) && Model.MemberRole(c.UserIndex, c.OrganizationIndex) == "member" && c.Resource == "team");
+        Assert.Contains(cases, c => c.Expected && Model.HasDynamicRoles(c.OrganizationIndex) && Model.MemberRole(c.UserIndex, c.OrganizationIndex) == "member" && c.Permissions.ContainsKey("team"));
     }
 
     [Fact]
@@ -61,10 +61,75 @@ public sealed class CheckWorkloadTests
         {
             var check = workload.Get(i);
             var role = check.OrganizationIndex < Model.OrganizationCount ? Model.MemberRole(check.UserIndex, check.OrganizationIndex) : null;
-            var expected = Model.Oracle.IsAllowed(Model.IsBanned(check.UserIndex), Model.BanExpires(check.UserIndex), role, Model.DynamicRoles(check.OrganizationIndex), check.Resource, check.Action, now);
+            var expected = Model.Oracle.IsAllowed(Model.IsBanned(check.UserIndex), Model.BanExpires(check.UserIndex), role, Model.DynamicRoles(check.OrganizationIndex), check.Permissions, now);
             Assert.Equal(expected, check.Expected);
             Assert.Equal(DatasetSpec.UserId(check.UserIndex), check.UserId);
         }
+    }
+
+    [Fact]
+    public void About_fifteen_percent_of_member_cases_ask_for_two_permissions_some_straddling_roles_some_on_one_resource()
+    {
+        var workload = new CheckWorkload(Model);
+        var members = Enumerable.Range(0, Sequences).Select(i => workload.Get(i))
+            .Where(c => !Model.IsBanned(c.UserIndex) && Model.FindMembership(c.UserIndex, c.OrganizationIndex) is not null)
+            .ToList();
+        var multi = members.Where(c => c.ActionCount == 2).ToList();
+
+        Assert.All(members, c => Assert.InRange(c.ActionCount, 1, 2));
+        Assert.InRange(multi.Count, members.Count * 0.12, members.Count * 0.18);
+        var straddling = multi.Count(c => c.Permissions.Count == 2 && Model.MemberRole(c.UserIndex, c.OrganizationIndex)!.Contains(',', StringComparison.Ordinal));
+        var oneResource = multi.Count(c => c.Permissions.Count == 1);
+        Assert.InRange(straddling, multi.Count * 0.5, multi.Count * 0.8);
+        Assert.InRange(oneResource, multi.Count * 0.2, multi.Count * 0.5);
+        Assert.Contains(multi, c => c.Expected);
+        Assert.Contains(multi, c => !c.Expected);
+    }
+
+    [Fact]
+    public void A_rule_combining_roles_would_disagree_with_the_oracle_on_generated_cases()
+    {
+        var workload = new CheckWorkload(Model);
+        var now = DateTime.UtcNow;
+        var cases = Enumerable.Range(0, Sequences).Select(i => workload.Get(i)).ToList();
+
+        var disagreements = cases.Where(c => CombiningRoles(c, now) != c.Expected).ToList();
+
+        Assert.True(disagreements.Count > Sequences / 200, $"{disagreements.Count} straddling cases");
+        Assert.All(disagreements, c => Assert.False(c.Expected));
+        Assert.All(disagreements, c => Assert.Equal("member,auditor", Model.MemberRole(c.UserIndex, c.OrganizationIndex)));
+        Assert.All(disagreements, c => Assert.True(Model.HasDynamicRoles(c.OrganizationIndex)));
+    }
+
+    [Fact]
+    public void Multi_permission_cases_are_judged_with_one_role_granting_all_after_a_change()
+    {
+        var workload = new CheckWorkload(Model);
+        var check = Enumerable.Range(0, Sequences).Select(i => workload.Get(i)).First(c => !c.Expected && c.Permissions.Count == 2 && CombiningRoles(c, DateTime.UtcNow));
+
+        // auditor grants member:create, member (extended) team:create, owner both: the new role alone allows.
+        var change = workload.Changes.Begin(check.UserIndex, check.OrganizationIndex, "member,auditor", "owner");
+        workload.Changes.MarkCommitted(change);
+        workload.Changes.MarkPublished(change, TimeSpan.Zero);
+        Thread.Sleep(1);
+
+        Assert.True(workload.IsAcceptable(check, true));
+        Assert.False(workload.IsAcceptable(check, false));
+        var back = workload.Changes.Begin(check.UserIndex, check.OrganizationIndex, "member,auditor", "auditor,member");
+        workload.Changes.MarkCommitted(back);
+        workload.Changes.MarkPublished(back, TimeSpan.Zero);
+        Thread.Sleep(1);
+
+        Assert.False(workload.IsAcceptable(check, true));
+        Assert.True(workload.IsAcceptable(check, false));
+    }
+
+    /// <summary>The wrong rule a buggy engine could follow: every action granted by some role of the list, not one role granting all.</summary>
+    private static bool CombiningRoles(CheckCase check, DateTime now)
+    {
+        var role = check.OrganizationIndex < Model.OrganizationCount ? Model.MemberRole(check.UserIndex, check.OrganizationIndex) : null;
+        return role is not null && check.Permissions.All(p => p.Value.All(action =>
+            PermissionOracle.ParseRoleList(role).Any(r => Model.IsAllowedWithRole(check.UserIndex, check.OrganizationIndex, r, p.Key, action, now))));
     }
 
     [Fact]
