@@ -61,7 +61,7 @@ perms_pg_installed() {
 # Directories that hold a Node package: clients/*/, tests/js/, demo/ and the load test's Better Auth server.
 perms_node_dirs() {
   local d
-  for d in "$PERMS_ROOT"/clients/*/ "$PERMS_ROOT"/tests/js/ "$PERMS_ROOT"/demo/ "$PERMS_ROOT"/src/LoadTest/better-auth-server/; do
+  for d in "$PERMS_ROOT"/clients/*/ "$PERMS_ROOT"/tests/js/ "$PERMS_ROOT"/demo/ "$PERMS_ROOT"/src/LoadTest/better-auth-server/ "$PERMS_ROOT"/tests/k8s/; do
     [[ -f ${d}package.json ]] && printf '%s\n' "${d%/}"
   done
   return 0
