@@ -66,7 +66,8 @@ export function deploymentProblems(objects) {
   // Liveness is on the gRPC port but must not follow the database (see deployment.yaml).
   const live = silo.livenessProbe;
   if (!live) problems.push("no livenessProbe");
-  else if ((live.tcpSocket?.port ?? live.grpc?.port) !== PORT) problems.push(`livenessProbe is not on ${PORT}`);
+  else if (live.grpc?.port !== PORT) problems.push(`livenessProbe is not a grpc: probe on ${PORT}`);
+  else if (live.grpc?.service !== "liveness") problems.push(`livenessProbe must ask the database-independent "liveness" health service, not "${live.grpc?.service ?? ""}"`);
 
   const fieldPaths = Object.fromEntries((silo.env ?? []).filter((e) => e.valueFrom?.fieldRef).map((e) => [e.name, e.valueFrom.fieldRef.fieldPath]));
   if (fieldPaths.POD_NAME !== "metadata.name") problems.push("POD_NAME is not from metadata.name");
