@@ -30,6 +30,12 @@ public sealed class NatsServerErrorException : NatsException
         || ServerMessage.StartsWith("Invalid Publish Subject", StringComparison.OrdinalIgnoreCase)
         || ServerMessage.StartsWith("Maximum Subscriptions Exceeded", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The server refused a subscription (permissions, subject, or count): its messages will not arrive.</summary>
+    public bool RefusesSubscription =>
+        ServerMessage.StartsWith("Permissions Violation for Subscription", StringComparison.OrdinalIgnoreCase)
+        || ServerMessage.StartsWith("Invalid Subject", StringComparison.OrdinalIgnoreCase)
+        || ServerMessage.StartsWith("Maximum Subscriptions Exceeded", StringComparison.OrdinalIgnoreCase);
+
     private static string FormatMessage(string serverMessage) =>
         serverMessage.Contains("Authorization Violation", StringComparison.OrdinalIgnoreCase)
             ? $"The NATS server refused the credentials: -ERR '{serverMessage}'. Check NatsOptions.Token, or User and Password, against the server's authorization settings."

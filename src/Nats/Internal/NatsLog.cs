@@ -26,6 +26,10 @@ internal static partial class NatsLog
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "NATS server {Server} answered -ERR '{Error}'; the connection stays open. Check the account's permissions and the subjects used")]
     public static partial void ServerError(ILogger logger, string server, string error);
 
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error,
+        Message = "NATS server {Server} refused a subscription: -ERR '{Error}'. Messages on that subject will not arrive on this connection: grant the account the subscription (or fix the subject) and restart")]
+    public static partial void SubscriptionRefused(ILogger logger, string server, string error);
+
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning,
         Message = "NATS subscription {Subject} is a slow consumer: {Capacity} messages wait for its handler, so new ones are dropped ({Dropped} so far). Make the handler faster or raise NatsOptions.SubscriptionCapacity")]
     public static partial void SlowConsumer(ILogger logger, string subject, int capacity, long dropped);

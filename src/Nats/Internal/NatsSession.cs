@@ -354,6 +354,14 @@ internal sealed class NatsSession
             throw error;
         }
 
+        if (error.RefusesSubscription)
+        {
+            // The connection stays open and every other subscription works: without a loud message, whatever this
+            // one should have received would be missed in silence.
+            NatsLog.SubscriptionRefused(_connection.Logger, NatsTransport.Display(Server), message);
+            return;
+        }
+
         NatsLog.ServerError(_connection.Logger, NatsTransport.Display(Server), message);
     }
 

@@ -92,6 +92,23 @@ public sealed class NatsFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_refused_subscription_is_an_error_in_the_log_saying_its_messages_will_not_arrive()
+    {
+        await using var connection = _harness.CreateConnection();
+        await using var subscription = await connection.SubscribeAsync("a", FakeNatsHarness.Into(_received), cancellationToken: Token);
+        using var peer = await _harness.ConnectAsync(connection);
+
+        await peer.SendAsync("-ERR 'Permissions Violation for Subscription to \"team.>\"'\r\nMSG a 1 1\r\nx\r\n", Token);
+
+        Assert.Equal("x", System.Text.Encoding.UTF8.GetString((await _harness.ReceiveAsync(_received)).Data.Span));
+        Assert.Contains(_harness.Logs.Entries, e => e.Level == LogLevel.Error
+            && e.Message.Contains("Permissions Violation for Subscription to \"team.>\"", StringComparison.Ordinal)
+            && e.Message.Contains("will not arrive", StringComparison.Ordinal));
+        Assert.DoesNotContain(_harness.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("team.>", StringComparison.Ordinal));
+        Assert.Equal(NatsConnectionState.Connected, connection.State);
+    }
+
+    [Fact]
     public async Task An_error_that_closes_the_connection_makes_it_reconnect_and_reports_the_error()
     {
         await using var connection = _harness.CreateConnection();
