@@ -155,6 +155,13 @@ internal static class CompareCommand
         var targets = new List<ILoadTarget>();
         try
         {
+            // As `run` does: a silo over another dataset fails here, naming the difference, rather than as a flood of
+            // wrong answers.
+            using (var preflight = new PermsClient(address, token!, 1, TimeSpan.FromSeconds(10)))
+            {
+                await SiloPreflight.VerifyAsync(preflight, model, address, cancellationToken).ConfigureAwait(false);
+            }
+
             targets.Add(new HealthFloorTarget(FloorName, address, connections));
             targets.Add(new PermsCheckTarget(WarmName, address, token!, connections, workload, PermsReadMode.Cached, prewarm: true));
             targets.Add(new PermsCheckTarget(ConsistentName, address, token!, connections, workload, PermsReadMode.FullyConsistent, prewarm: false) { CycleCases = true });
