@@ -26,18 +26,7 @@ done
 . "$ROOT/scripts/lib/servers.sh"
 # shellcheck source=../scripts/lib/demo.sh
 . "$ROOT/scripts/lib/demo.sh"
-SILO_PID=""
-cleanup() {
-  if [[ -n $SILO_PID ]]; then kill -TERM "$SILO_PID" 2>/dev/null || true; wait "$SILO_PID" 2>/dev/null || true; fi
-  perms_stop_all
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-perms_install_missing
-perms_start_postgres
-perms_start_nats
-export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+perms_demo_start_servers
 dotnet build Perms.sln -c Release --verbosity quiet -nologo >/dev/null
 
 perms_demo_prepare

@@ -2,6 +2,25 @@
 # The demo set-up shared by scripts/run-demo and benchmarks/invalidation.sh. Needs scripts/lib/servers.sh sourced,
 # PostgreSQL and nats-server started (perms_start_postgres, perms_start_nats) and src/Silo built (Release).
 
+# perms_demo_start_servers: stops the silo (SILO_PID) and the servers on exit, Ctrl-C or TERM; installs what is
+# missing; starts PostgreSQL and nats-server.
+perms_demo_start_servers() {
+  SILO_PID=""
+  trap perms_demo_stop EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  perms_install_missing
+  perms_start_postgres
+  perms_start_nats
+  export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+}
+
+perms_demo_stop() {
+  trap '' INT TERM
+  if [[ -n ${SILO_PID:-} ]]; then kill -TERM "$SILO_PID" 2>/dev/null || true; wait "$SILO_PID" 2>/dev/null || true; fi
+  perms_stop_all
+}
+
 # perms_demo_prepare: database "app" with the demo data made by Better Auth (demo/seed.mjs) and its policy, a
 # SELECT-only role for Perms, the indexes the schema check asks for, and one caller token.
 # Sets DEMO (a directory: policy.json, ids.json, tokens/), APP_URL (postgres:// superuser URL of "app"),

@@ -1,12 +1,7 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using Grpc.Health.V1;
 using Npgsql;
 using Perms.Grpc;
 using Perms.IntegrationTests.Infrastructure;
@@ -25,15 +20,12 @@ public sealed class PermsServerFixture : IAsyncLifetime
     /// <summary>The service name of the caller token (the file name in the tokens directory).</summary>
     public const string CallerName = "interop-client";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-
-    private readonly StringBuilder _output = new();
     private readonly Func<Uri> _natsUrl;
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly string _schema = "public";
     private readonly Func<PermsServerFixture, string, Task<string>>? _seed;
     private readonly ConcurrentDictionary<string, Lazy<Task<JsonElement>>> _clientRuns = new(StringComparer.Ordinal);
-    private Process? _silo;
+    private SiloProcess? _silo;
     private string? _directory;
     private string? _database;
     private string? _role;
@@ -80,7 +72,7 @@ public sealed class PermsServerFixture : IAsyncLifetime
     public Uri HttpAddress => new($"http://{Address}");
 
     /// <summary>The port the silo listens on.</summary>
-    public int Port { get; private set; }
+    public int Port => _silo?.Port ?? 0;
 
     /// <summary>The caller token (43 characters, base64url of 32 random bytes).</summary>
     public string Token { get; private set; } = "";
@@ -101,22 +93,10 @@ public sealed class PermsServerFixture : IAsyncLifetime
     public DateTimeOffset SeededAt { get; private set; }
 
     /// <summary>Everything the silo printed so far (stdout and stderr interleaved).</summary>
-    public string SiloOutput
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string SiloOutput => _silo?.Output ?? "";
 
     /// <summary>The <c>authorization</c> metadata with the caller token.</summary>
     public KeyValuePair<string, string> Authorization => new("authorization", $"Bearer {Token}");
-
-    /// <summary>The build configuration of this test assembly (Release or Debug); the silo is taken from the same one.</summary>
-    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Release";
 
     public async ValueTask InitializeAsync()
     {
@@ -136,22 +116,7 @@ public sealed class PermsServerFixture : IAsyncLifetime
         if (_silo is { } silo)
         {
             _silo = null;
-            try
-            {
-                if (!silo.HasExited)
-                {
-                    silo.Kill(entireProcessTree: true);
-                }
-
-                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                await silo.WaitForExitAsync(wait.Token);
-            }
-            catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
-            {
-                // Already gone, or it will be when the test host exits; the database is dropped WITH (FORCE) anyway.
-            }
-
-            silo.Dispose();
+            await silo.DisposeAsync();
         }
 
         if (_database is { } database)
@@ -179,12 +144,6 @@ public sealed class PermsServerFixture : IAsyncLifetime
         _role = $"perms_interop_{suffix}_reader";
         _directory = Directory.CreateTempSubdirectory("perms-interop-").FullName;
         var root = TestEnvironment.RepositoryRoot;
-        var siloDll = Path.Combine(root, "src", "Silo", "bin", Configuration, "net10.0", "Perms.Silo.dll");
-        if (!File.Exists(siloDll))
-        {
-            throw new InvalidOperationException($"{siloDll} does not exist: build the solution first (dotnet build Perms.sln -c {Configuration}; scripts/test does).");
-        }
-
         await using (var admin = NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString))
         {
             await admin.CreateCommand($"CREATE DATABASE {_database}").ExecuteNonQueryAsync();
@@ -221,45 +180,25 @@ public sealed class PermsServerFixture : IAsyncLifetime
             File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        // A free port can be taken by someone else before the silo binds it: try another one then.
-        for (var attempt = 1; ; attempt++)
+        var environment = new Dictionary<string, string>
         {
-            Port = FreePort();
-            var environment = new Dictionary<string, string>
-            {
-                ["Perms__Database__ConnectionString"] = reader.ConnectionString,
-                ["Perms__Policy__Path"] = policyPath,
-                ["Perms__Auth__TokensPath"] = tokens,
-                ["Perms__Server__Address"] = "127.0.0.1",
-                ["Perms__Server__Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Perms__Events__Url"] = NatsUrl.ToString(),
-                ["Perms__Events__SubjectPrefix"] = SubjectPrefix,
-                ["DOTNET_NOLOGO"] = "1",
-                ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            };
-            if (_seed is not null)
-            {
-                environment["Perms__Database__Schema"] = _schema;
-            }
-
-            foreach (var (name, value) in _settings)
-            {
-                environment[name] = value;
-            }
-
-            StartSilo(siloDll, environment);
-            if (await WaitUntilServingAsync())
-            {
-                return;
-            }
-
-            if (attempt < 3 && SiloOutput.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            throw new InvalidOperationException($"The silo exited with {_silo!.ExitCode} before serving. Its output:\n{SiloOutput}");
+            ["Perms__Database__ConnectionString"] = reader.ConnectionString,
+            ["Perms__Policy__Path"] = policyPath,
+            ["Perms__Auth__TokensPath"] = tokens,
+            ["Perms__Events__Url"] = NatsUrl.ToString(),
+            ["Perms__Events__SubjectPrefix"] = SubjectPrefix,
+        };
+        if (_seed is not null)
+        {
+            environment["Perms__Database__Schema"] = _schema;
         }
+
+        foreach (var (name, value) in _settings)
+        {
+            environment[name] = value;
+        }
+
+        _silo = await SiloProcess.StartAsync(environment);
     }
 
     /// <summary>Better Auth creates its tables and the demo rows (demo/seed.mjs); the script prints the ids and writes the policy.</summary>
@@ -296,107 +235,4 @@ public sealed class PermsServerFixture : IAsyncLifetime
 
     /// <summary>A channel to the silo with the repository's own gRPC client.</summary>
     internal GrpcChannel CreateChannel() => new(HttpAddress);
-
-    private void StartSilo(string siloDll, Dictionary<string, string> environment)
-    {
-        _silo?.Dispose();
-        lock (_output)
-        {
-            _output.Clear();
-        }
-
-        // From its output directory, as in a container: appsettings.json is read from the working directory.
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(siloDll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(siloDll);
-
-        // Only this fixture's configuration: nothing inherited from the developer's shell.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Perms__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        if (!process.Start())
-        {
-            throw new InvalidOperationException("dotnet could not be started");
-        }
-
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _silo = process;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    /// <summary>True once a health check answers SERVING; false when the process exits first; throws after <see cref="StartTimeout"/>.</summary>
-    private async Task<bool> WaitUntilServingAsync()
-    {
-        using var channel = CreateChannel();
-        var started = Stopwatch.StartNew();
-        var last = "no answer yet";
-        while (started.Elapsed < StartTimeout)
-        {
-            if (_silo!.HasExited)
-            {
-                _silo.WaitForExit(); // drains the output events
-                return false;
-            }
-
-            try
-            {
-                var health = await channel.CallUnaryAsync(
-                    "/grpc.health.v1.Health/Check",
-                    new HealthCheckRequest(),
-                    HealthCheckResponse.Parser,
-                    new GrpcCallOptions { Timeout = TimeSpan.FromSeconds(1) });
-                if (health.Status == HealthCheckResponse.Types.ServingStatus.Serving)
-                {
-                    return true;
-                }
-
-                last = $"status {health.Status}";
-            }
-            catch (Exception e) when (e is GrpcStatusException or HttpRequestException or IOException or OperationCanceledException)
-            {
-                last = e.Message;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"The silo did not answer SERVING within {StartTimeout.TotalSeconds} s (last: {last}). Its output:\n{SiloOutput}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,13 +1,6 @@
 using System.Buffers.Text;
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
-using Grpc.Health.V1;
 using Npgsql;
-using Perms.Grpc;
 using Perms.IntegrationTests.Api;
 using Perms.IntegrationTests.Infrastructure;
 using Perms.LoadTest.Comparison;
@@ -29,10 +22,7 @@ public sealed class CompareFixture : IAsyncLifetime
     /// <summary>The schema of the Better Auth tables.</summary>
     public const string Schema = "loadtest";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-
-    private readonly StringBuilder _siloOutput = new();
-    private Process? _silo;
+    private SiloProcess? _silo;
     private string? _directory;
     private string? _database;
     private string? _role;
@@ -53,24 +43,13 @@ public sealed class CompareFixture : IAsyncLifetime
     internal BetterAuthServerProcess BetterAuth { get; private set; } = null!;
 
     /// <summary>The silo's address, <c>http://127.0.0.1:PORT</c>.</summary>
-    public Uri SiloAddress { get; private set; } = new("http://127.0.0.1/");
+    public Uri SiloAddress => _silo?.HttpAddress ?? new("http://127.0.0.1/");
 
     /// <summary>A caller token the silo accepts.</summary>
     public string Token { get; private set; } = "";
 
     /// <summary>Everything the silo printed so far.</summary>
-    public string SiloOutput
-    {
-        get
-        {
-            lock (_siloOutput)
-            {
-                return _siloOutput.ToString();
-            }
-        }
-    }
-
-    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Release";
+    public string SiloOutput => _silo?.Output ?? "";
 
     public async ValueTask InitializeAsync()
     {
@@ -96,22 +75,7 @@ public sealed class CompareFixture : IAsyncLifetime
         if (_silo is { } silo)
         {
             _silo = null;
-            try
-            {
-                if (!silo.HasExited)
-                {
-                    silo.Kill(entireProcessTree: true);
-                }
-
-                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                await silo.WaitForExitAsync(wait.Token);
-            }
-            catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
-            {
-                // Already gone; the database is dropped WITH (FORCE) anyway.
-            }
-
-            silo.Dispose();
+            await silo.DisposeAsync();
         }
 
         if (_database is { } database)
@@ -140,12 +104,6 @@ public sealed class CompareFixture : IAsyncLifetime
         _directory = Directory.CreateTempSubdirectory("perms-compare-").FullName;
         var root = TestEnvironment.RepositoryRoot;
         var policy = Path.Combine(root, "src", "LoadTest", PermissionOracle.HarnessPolicyFileName);
-        var siloDll = Path.Combine(root, "src", "Silo", "bin", Configuration, "net10.0", "Perms.Silo.dll");
-        if (!File.Exists(siloDll))
-        {
-            throw new InvalidOperationException($"{siloDll} does not exist: build the solution first (dotnet build Perms.sln -c {Configuration}; scripts/test does).");
-        }
-
         await using (var admin = NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString))
         {
             await admin.CreateCommand($"CREATE DATABASE {_database}").ExecuteNonQueryAsync();
@@ -203,134 +161,15 @@ public sealed class CompareFixture : IAsyncLifetime
         var packageDirectory = BetterAuthServerProcess.FindPackageDirectory(null, out var problem) ?? throw new InvalidOperationException(problem);
         BetterAuth = await BetterAuthServerProcess.StartAsync(packageDirectory, DatabaseUrl, Schema, Manifest.PolicyPath, CancellationToken.None);
 
-        for (var attempt = 1; ; attempt++)
+        _silo = await SiloProcess.StartAsync(new Dictionary<string, string>
         {
-            var port = FreePort();
-            SiloAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
-            StartSilo(siloDll, new Dictionary<string, string>
-            {
-                ["Perms__Database__ConnectionString"] = reader.ConnectionString,
-                ["Perms__Database__Schema"] = Schema,
-                ["Perms__Policy__Path"] = policy,
-                ["Perms__Auth__TokensPath"] = tokens,
-                ["Perms__Server__Address"] = "127.0.0.1",
-                ["Perms__Server__Port"] = port.ToString(CultureInfo.InvariantCulture),
-                ["Perms__Events__Url"] = TestEnvironment.NatsUrl.ToString(),
-                ["Perms__Events__SubjectPrefix"] = $"perms-compare-{suffix}.",
-                ["Logging__LogLevel__Default"] = "Warning",
-                ["DOTNET_NOLOGO"] = "1",
-                ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            });
-            if (await WaitUntilServingAsync())
-            {
-                return;
-            }
-
-            if (attempt < 3 && SiloOutput.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            throw new InvalidOperationException($"The silo exited with {_silo!.ExitCode} before serving. Its output:\n{SiloOutput}");
-        }
-    }
-
-    private void StartSilo(string siloDll, Dictionary<string, string> environment)
-    {
-        _silo?.Dispose();
-        lock (_siloOutput)
-        {
-            _siloOutput.Clear();
-        }
-
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(siloDll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(siloDll);
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Perms__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        if (!process.Start())
-        {
-            throw new InvalidOperationException("dotnet could not be started");
-        }
-
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _silo = process;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_siloOutput)
-        {
-            _siloOutput.AppendLine(line);
-        }
-    }
-
-    private async Task<bool> WaitUntilServingAsync()
-    {
-        using var channel = new GrpcChannel(SiloAddress);
-        var started = Stopwatch.StartNew();
-        var last = "no answer yet";
-        while (started.Elapsed < StartTimeout)
-        {
-            if (_silo!.HasExited)
-            {
-                _silo.WaitForExit();
-                return false;
-            }
-
-            try
-            {
-                var health = await channel.CallUnaryAsync(
-                    "/grpc.health.v1.Health/Check",
-                    new HealthCheckRequest(),
-                    HealthCheckResponse.Parser,
-                    new GrpcCallOptions { Timeout = TimeSpan.FromSeconds(1) });
-                if (health.Status == HealthCheckResponse.Types.ServingStatus.Serving)
-                {
-                    return true;
-                }
-
-                last = $"status {health.Status}";
-            }
-            catch (Exception e) when (e is GrpcStatusException or HttpRequestException or IOException or OperationCanceledException)
-            {
-                last = e.Message;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"The silo did not answer SERVING within {StartTimeout.TotalSeconds} s (last: {last}). Its output:\n{SiloOutput}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+            ["Perms__Database__ConnectionString"] = reader.ConnectionString,
+            ["Perms__Database__Schema"] = Schema,
+            ["Perms__Policy__Path"] = policy,
+            ["Perms__Auth__TokensPath"] = tokens,
+            ["Perms__Events__Url"] = TestEnvironment.NatsUrl.ToString(),
+            ["Perms__Events__SubjectPrefix"] = $"perms-compare-{suffix}.",
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
     }
 }
