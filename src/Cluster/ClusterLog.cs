@@ -17,8 +17,8 @@ internal static partial class ClusterLog
     public static partial void DnsResolvedNothing(this ILogger logger, string hostName, ClusterView view);
 
     [LoggerMessage(4, LogLevel.Warning,
-        "The membership heartbeat of {Self} failed; keeping the last good view {View}. Check that PostgreSQL is reachable.")]
-    public static partial void HeartbeatFailed(this ILogger logger, Exception exception, SiloAddress self, ClusterView view);
+        "The membership heartbeat of {Self} failed; keeping the last good view {View}. Check that PostgreSQL is reachable (and, for an observer, that a silo has created the table).")]
+    public static partial void HeartbeatFailed(this ILogger logger, Exception exception, string self, ClusterView view);
 
     [LoggerMessage(5, LogLevel.Error, "A membership refresh failed unexpectedly; the next interval tries again.")]
     public static partial void RefreshFailed(this ILogger logger, Exception exception);

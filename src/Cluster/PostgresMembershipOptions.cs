@@ -12,8 +12,14 @@ public sealed class PostgresMembershipOptions
     /// </summary>
     public string Schema { get; set; } = "perms";
 
-    /// <summary>This silo's address, as the other silos reach it. Required.</summary>
+    /// <summary>This silo's address, as the other silos reach it. Required unless <see cref="ObserveOnly"/>.</summary>
     public SiloAddress? Self { get; set; }
+
+    /// <summary>
+    /// Only read the live silos, never join (a gateway): no heartbeat row, no table creation — a missing table is an
+    /// empty view until a silo creates it. Default false.
+    /// </summary>
+    public bool ObserveOnly { get; set; }
 
     /// <summary>How often this silo writes its heartbeat and reads the live silos. Default 5 seconds.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -26,7 +26,7 @@ public sealed partial class PostgresMembershipOptionsValidator : IValidateOption
             failures.Add($"Schema '{options.Schema}' is not Perms' own. Use a schema of Perms' own, e.g. perms.");
         }
 
-        if (options.Self is null)
+        if (options.Self is null && !options.ObserveOnly)
         {
             failures.Add("Self is not set. Set it to this silo's internal address (host:port), e.g. from the POD_IP environment variable.");
         }

@@ -13,7 +13,7 @@ namespace Perms.Cluster;
 public sealed class PostgresMembershipProvider : IMembershipProvider
 {
     private readonly PostgresMembershipOptions _options;
-    private readonly SiloAddress _self;
+    private readonly SiloAddress? _self;
     private readonly string _table;
     private readonly ILogger _logger;
     private readonly ViewHolder _view;
@@ -45,10 +45,11 @@ public sealed class PostgresMembershipProvider : IMembershipProvider
             ConnectionString = options.ConnectionString,
             Schema = options.Schema,
             Self = options.Self,
+            ObserveOnly = options.ObserveOnly,
             HeartbeatInterval = options.HeartbeatInterval,
             SuspicionTimeout = options.SuspicionTimeout,
         };
-        _self = options.Self!;
+        _self = options.ObserveOnly ? null : options.Self!;
 
         // The schema is validated as a plain lower-case identifier, so quoting it is enough to keep it an identifier.
         _table = $"\"{_options.Schema}\".silo_membership";
@@ -75,6 +76,14 @@ public sealed class PostgresMembershipProvider : IMembershipProvider
         }
 
         _started = true;
+        if (_self is null)
+        {
+            // An observer never writes: a failed first read is logged and leaves the view empty until the next one.
+            await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            _loop = new RefreshLoop(_options.HeartbeatInterval, _timeProvider, RefreshAsync, _logger);
+            return;
+        }
+
         await CreateTableAsync(cancellationToken).ConfigureAwait(false);
 
         // Joining resets started_at: a silo restarted on the same address is a new incarnation.
@@ -108,7 +117,7 @@ public sealed class PostgresMembershipProvider : IMembershipProvider
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException ||
             (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            _logger.HeartbeatFailed(exception, _self, current);
+            _logger.HeartbeatFailed(exception, _self?.ToString() ?? "an observer", current);
             return null;
         }
     }
@@ -120,6 +129,10 @@ public sealed class PostgresMembershipProvider : IMembershipProvider
         {
             await _loop.DisposeAsync().ConfigureAwait(false);
             _loop = null;
+        }
+
+        if (_self is not null && _started)
+        {
             try
             {
                 await using var leave = _dataSource.CreateCommand($"DELETE FROM {_table} WHERE address = $1");
@@ -129,7 +142,7 @@ public sealed class PostgresMembershipProvider : IMembershipProvider
             catch (NpgsqlException exception)
             {
                 // The others still drop this silo after the suspicion timeout.
-                _logger.HeartbeatFailed(exception, _self, Current);
+                _logger.HeartbeatFailed(exception, _self.ToString(), Current);
             }
         }
 
@@ -168,13 +181,17 @@ public sealed class PostgresMembershipProvider : IMembershipProvider
 
     private async Task<List<SiloAddress>> HeartbeatAsync(CancellationToken cancellationToken)
     {
-        // One round trip: the heartbeat, then the live silos by the same database clock.
+        // One round trip: the heartbeat (not an observer's), then the live silos by the same database clock.
         await using var batch = _dataSource.CreateBatch();
-        var beat = new NpgsqlBatchCommand(
-            $"INSERT INTO {_table} (address, heartbeat, started_at) VALUES ($1, now(), now()) " +
-            "ON CONFLICT (address) DO UPDATE SET heartbeat = excluded.heartbeat");
-        beat.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _self.ToString() });
-        batch.BatchCommands.Add(beat);
+        if (_self is not null)
+        {
+            var beat = new NpgsqlBatchCommand(
+                $"INSERT INTO {_table} (address, heartbeat, started_at) VALUES ($1, now(), now()) " +
+                "ON CONFLICT (address) DO UPDATE SET heartbeat = excluded.heartbeat");
+            beat.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _self.ToString() });
+            batch.BatchCommands.Add(beat);
+        }
+
         var read = new NpgsqlBatchCommand($"SELECT address FROM {_table} WHERE heartbeat > now() - $1");
         read.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _options.EffectiveSuspicionTimeout });
         batch.BatchCommands.Add(read);

@@ -46,6 +46,37 @@ public static class RendezvousPlacement
         return owner;
     }
 
+    /// <summary>
+    /// The silo of <paramref name="view"/> that owns <paramref name="key"/> once the <paramref name="excluded"/> silos
+    /// have left: where a call goes when the owner is unreachable, and where the key moves if it is dead.
+    /// </summary>
+    /// <returns>The owner among the others, or null when every silo of the view is excluded (or the view is empty).</returns>
+    public static SiloAddress? OwnerOf(string key, ClusterView view, IReadOnlySet<SiloAddress> excluded)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(excluded);
+        var keyHash = HashKey(key);
+        SiloAddress? owner = null;
+        var best = 0UL;
+        foreach (var silo in view.Silos)
+        {
+            if (excluded.Contains(silo))
+            {
+                continue;
+            }
+
+            var weight = Weight(silo, keyHash);
+            if (owner is null || weight > best)
+            {
+                best = weight;
+                owner = silo;
+            }
+        }
+
+        return owner;
+    }
+
     /// <summary>The weight of <paramref name="silo"/> for a key whose XXH64 is <paramref name="keyHash"/>.</summary>
     internal static ulong Weight(SiloAddress silo, ulong keyHash) => XxHash64.Mix(silo.PlacementHash ^ keyHash);
 

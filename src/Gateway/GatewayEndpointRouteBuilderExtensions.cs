@@ -1,9 +1,12 @@
 using Google.Protobuf;
 using Grpc.Health.V1;
+using Microsoft.Extensions.Options;
 using Perms.Api.V1;
+using Perms.Cluster;
 using Perms.Gateway.Api;
 using Perms.Gateway.Auth;
 using Perms.Gateway.Health;
+using Perms.Gateway.Routing;
 using Perms.Grpc;
 
 namespace Perms.Gateway;
@@ -12,21 +15,35 @@ namespace Perms.Gateway;
 public static class GatewayEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps perms.v1.PermissionService (every call authenticated), grpc.health.v1.Health (open, for probes) and a
-    /// fallback that answers UNIMPLEMENTED for any other gRPC method.
+    /// Maps perms.v1.PermissionService (every call authenticated; answered here by a silo alone, else routed to the
+    /// owner silo), grpc.health.v1.Health (open, for probes) and a fallback that answers UNIMPLEMENTED for any other
+    /// gRPC method. A silo maps its internal API with <see cref="SiloServiceEndpoints.MapSiloService"/> first.
     /// </summary>
     public static IEndpointRouteBuilder MapPermsGateway(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var api = endpoints.ServiceProvider.GetRequiredService<PermissionApi>();
         var health = endpoints.ServiceProvider.GetRequiredService<HealthApi>();
         var authenticator = endpoints.ServiceProvider.GetRequiredService<CallerAuthenticator>();
-
-        Map(endpoints, authenticator, "CheckPermission", CheckPermissionRequest.Parser, api.CheckPermissionAsync);
-        Map(endpoints, authenticator, "CheckPermissions", CheckPermissionsRequest.Parser, api.CheckPermissionsAsync);
-        Map(endpoints, authenticator, "CheckPlatformPermission", CheckPlatformPermissionRequest.Parser, api.CheckPlatformPermissionAsync);
-        Map(endpoints, authenticator, "GetMemberships", GetMembershipsRequest.Parser, api.GetMembershipsAsync);
-        Map(endpoints, authenticator, "GetEffectivePermissions", GetEffectivePermissionsRequest.Parser, api.GetEffectivePermissionsAsync);
+        if (endpoints.ServiceProvider.GetService<IOptions<ClusterOptions>>()?.Value is { IsClustered: true })
+        {
+            // One of several silos, or a gateway process: every call goes to the silo owning its user.
+            var routing = endpoints.ServiceProvider.GetRequiredService<RoutingPermissionApi>();
+            Map(endpoints, authenticator, "CheckPermission", CheckPermissionRequest.Parser, routing.CheckPermissionAsync);
+            Map(endpoints, authenticator, "CheckPermissions", CheckPermissionsRequest.Parser, routing.CheckPermissionsAsync);
+            Map(endpoints, authenticator, "CheckPlatformPermission", CheckPlatformPermissionRequest.Parser, routing.CheckPlatformPermissionAsync);
+            Map(endpoints, authenticator, "GetMemberships", GetMembershipsRequest.Parser, routing.GetMembershipsAsync);
+            Map(endpoints, authenticator, "GetEffectivePermissions", GetEffectivePermissionsRequest.Parser, routing.GetEffectivePermissionsAsync);
+        }
+        else
+        {
+            // A silo alone answers everything from its own grains.
+            var api = endpoints.ServiceProvider.GetRequiredService<PermissionApi>();
+            Map(endpoints, authenticator, "CheckPermission", CheckPermissionRequest.Parser, api.CheckPermissionAsync);
+            Map(endpoints, authenticator, "CheckPermissions", CheckPermissionsRequest.Parser, api.CheckPermissionsAsync);
+            Map(endpoints, authenticator, "CheckPlatformPermission", CheckPlatformPermissionRequest.Parser, api.CheckPlatformPermissionAsync);
+            Map(endpoints, authenticator, "GetMemberships", GetMembershipsRequest.Parser, api.GetMembershipsAsync);
+            Map(endpoints, authenticator, "GetEffectivePermissions", GetEffectivePermissionsRequest.Parser, api.GetEffectivePermissionsAsync);
+        }
 
         endpoints.MapGrpcUnary<HealthCheckRequest, HealthCheckResponse>(HealthApi.ServiceName, "Check", HealthCheckRequest.Parser, health.CheckAsync);
         endpoints.MapGrpcServerStreaming<HealthCheckRequest, HealthCheckResponse>(HealthApi.ServiceName, "Watch", HealthCheckRequest.Parser, health.WatchAsync);

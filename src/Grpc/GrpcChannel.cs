@@ -69,18 +69,33 @@ public sealed class GrpcChannel : IDisposable
         ArgumentNullException.ThrowIfNull(parser);
         using var call = CreateCall(path, request, options ?? GrpcCallOptions.Default, cancellationToken);
         await call.StartAsync(_invoker).ConfigureAwait(false);
-        var response = await call.ReadMessageAsync(parser).ConfigureAwait(false);
-        if (response is null)
-        {
-            throw new GrpcStatusException(GrpcStatusCode.Internal, "The response of a unary call ended with OK but no message.");
-        }
+        return await ReadUnaryAsync(call, parser).ConfigureAwait(false);
+    }
 
-        if (await call.ReadMessageAsync(parser).ConfigureAwait(false) is not null)
-        {
-            throw new GrpcStatusException(GrpcStatusCode.Internal, "The response of a unary call had more than one message.");
-        }
-
-        return response;
+    /// <summary>Calls a unary method and also returns the response's metadata (its headers).</summary>
+    /// <typeparam name="TRequest">The request message.</typeparam>
+    /// <typeparam name="TResponse">The response message.</typeparam>
+    /// <param name="path">The method's path.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="parser">The response's parser.</param>
+    /// <param name="options">Metadata and deadline; null for none.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The response and its header metadata.</returns>
+    /// <exception cref="GrpcStatusException">The call ended with another status than OK.</exception>
+    public async Task<GrpcUnaryResponse<TResponse>> CallUnaryWithHeadersAsync<TRequest, TResponse>(
+        string path,
+        TRequest request,
+        MessageParser<TResponse> parser,
+        GrpcCallOptions? options = null,
+        CancellationToken cancellationToken = default)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        ArgumentNullException.ThrowIfNull(parser);
+        using var call = CreateCall(path, request, options ?? GrpcCallOptions.Default, cancellationToken);
+        await call.StartAsync(_invoker).ConfigureAwait(false);
+        var response = await ReadUnaryAsync(call, parser).ConfigureAwait(false);
+        return new GrpcUnaryResponse<TResponse>(response, call.ResponseMetadata());
     }
 
     /// <summary>Calls a server-streaming method (such as <c>/grpc.health.v1.Health/Watch</c>); the call ends when the enumeration does.</summary>
@@ -112,6 +127,23 @@ public sealed class GrpcChannel : IDisposable
 
     /// <summary>Closes the connections.</summary>
     public void Dispose() => _invoker.Dispose();
+
+    private static async Task<TResponse> ReadUnaryAsync<TResponse>(GrpcClientCall call, MessageParser<TResponse> parser)
+        where TResponse : IMessage<TResponse>
+    {
+        var response = await call.ReadMessageAsync(parser).ConfigureAwait(false);
+        if (response is null)
+        {
+            throw new GrpcStatusException(GrpcStatusCode.Internal, "The response of a unary call ended with OK but no message.");
+        }
+
+        if (await call.ReadMessageAsync(parser).ConfigureAwait(false) is not null)
+        {
+            throw new GrpcStatusException(GrpcStatusCode.Internal, "The response of a unary call had more than one message.");
+        }
+
+        return response;
+    }
 
     private static SocketsHttpHandler CreateHandler(GrpcChannelOptions options)
     {

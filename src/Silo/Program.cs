@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Options;
 using Perms.Gateway;
+using Perms.Gateway.Hosting;
+using Perms.Gateway.Routing;
 using Perms.Grains.Permissions;
+using Perms.Silo.Cluster;
 using Perms.Silo.Commands;
 using Perms.Silo.Configuration;
 using Perms.Silo.Events;
@@ -23,13 +26,21 @@ builder.Services.AddGrainRuntime(builder.Configuration);
 builder.Services.AddChangeEvents(builder.Configuration);
 builder.Services.AddPermsGateway(builder.Configuration);
 builder.Services.AddSiloServer(builder.Configuration);
-builder.WebHost.UseSiloEndpoint();
+builder.Services.AddClusterRouting(builder.Configuration, isSilo: true);
+builder.Services.AddHostedService<ClusterRebalancer>();
+builder.WebHost.UsePermsEndpoint();
 
 var app = builder.Build();
+if (!StartupValidation.Validate(app.Services, Console.Error, "perms"))
+{
+    return 2;
+}
+
 try
 {
     // Compile the policy before anything starts: an invalid policy stops the process here, with every problem listed.
     app.Services.GetRequiredService<CompiledPolicy>();
+    app.MapSiloService();
     app.MapPermsGateway();
     await app.RunAsync();
     return 0;
@@ -37,12 +48,7 @@ try
 catch (OptionsValidationException e)
 {
     // Configuration mistakes are the operator's to fix: say what and where, not a stack trace.
-    Console.Error.WriteLine("perms: the configuration is invalid:");
-    foreach (var failure in e.Failures)
-    {
-        Console.Error.WriteLine("  " + failure);
-    }
-
+    StartupValidation.Print(e, Console.Error, "perms");
     return 2;
 }
 catch (InvalidOperationException e) when (e.Message.StartsWith("The Better Auth schema check", StringComparison.Ordinal) || e.Message.StartsWith("The schema check", StringComparison.Ordinal))

@@ -19,7 +19,7 @@ public sealed class PermissionApi(IPermissionChecker checker)
     /// <summary>CheckPermission.</summary>
     public async ValueTask<CheckPermissionResponse> CheckPermissionAsync(CheckPermissionRequest request, GrpcCallContext context)
     {
-        ThrowIfInvalid(ValidateCheck(request, ""));
+        ThrowIfInvalid(Validate(request));
         try
         {
             var result = await checker.CheckOrganizationAsync(request.UserId, request.OrganizationId, ApiMapper.ToRequest(request.Permissions), ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false);
@@ -34,10 +34,7 @@ public sealed class PermissionApi(IPermissionChecker checker)
     /// <summary>CheckPermissions: every item answered or failed on its own, in request order.</summary>
     public async ValueTask<CheckPermissionsResponse> CheckPermissionsAsync(CheckPermissionsRequest request, GrpcCallContext context)
     {
-        if (request.Checks.Count > RequestLimits.MaxBatchSize)
-        {
-            throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, $"checks has {request.Checks.Count} items; at most {RequestLimits.MaxBatchSize} are allowed");
-        }
+        ThrowIfInvalid(ValidateBatch(request));
 
         // Start every check first so cold ones load concurrently; warm ones are already complete.
         var pending = new ValueTask<CheckResult>?[request.Checks.Count];
@@ -88,9 +85,7 @@ public sealed class PermissionApi(IPermissionChecker checker)
     /// <summary>CheckPlatformPermission.</summary>
     public async ValueTask<CheckPermissionResponse> CheckPlatformPermissionAsync(CheckPlatformPermissionRequest request, GrpcCallContext context)
     {
-        ThrowIfInvalid(RequestValidator.Id(request.UserId, "user_id")
-            ?? RequestValidator.Permissions(request.Permissions, "permissions")
-            ?? Consistency(request.Consistency, "consistency"));
+        ThrowIfInvalid(Validate(request));
         try
         {
             var result = await checker.CheckPlatformAsync(request.UserId, ApiMapper.ToRequest(request.Permissions), ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false);
@@ -105,7 +100,7 @@ public sealed class PermissionApi(IPermissionChecker checker)
     /// <summary>GetMemberships.</summary>
     public async ValueTask<GetMembershipsResponse> GetMembershipsAsync(GetMembershipsRequest request, GrpcCallContext context)
     {
-        ThrowIfInvalid(RequestValidator.Id(request.UserId, "user_id") ?? Consistency(request.Consistency, "consistency"));
+        ThrowIfInvalid(Validate(request));
         try
         {
             return ApiMapper.ToResponse(await checker.GetMembershipsAsync(request.UserId, ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false));
@@ -119,9 +114,7 @@ public sealed class PermissionApi(IPermissionChecker checker)
     /// <summary>GetEffectivePermissions.</summary>
     public async ValueTask<GetEffectivePermissionsResponse> GetEffectivePermissionsAsync(GetEffectivePermissionsRequest request, GrpcCallContext context)
     {
-        ThrowIfInvalid(RequestValidator.Id(request.UserId, "user_id")
-            ?? RequestValidator.Id(request.OrganizationId, "organization_id")
-            ?? Consistency(request.Consistency, "consistency"));
+        ThrowIfInvalid(Validate(request));
         try
         {
             return ApiMapper.ToResponse(await checker.GetEffectivePermissionsAsync(request.UserId, request.OrganizationId, ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false));
@@ -132,7 +125,32 @@ public sealed class PermissionApi(IPermissionChecker checker)
         }
     }
 
-    private static string? ValidateCheck(CheckPermissionRequest request, string prefix) =>
+    /// <summary>What is wrong with a CheckPermission request, or null.</summary>
+    internal static string? Validate(CheckPermissionRequest request) => ValidateCheck(request, "");
+
+    /// <summary>What is wrong with a CheckPermissions request as a whole (its items are answered one by one), or null.</summary>
+    internal static string? ValidateBatch(CheckPermissionsRequest request) => request.Checks.Count > RequestLimits.MaxBatchSize
+        ? $"checks has {request.Checks.Count} items; at most {RequestLimits.MaxBatchSize} are allowed"
+        : null;
+
+    /// <summary>What is wrong with a CheckPlatformPermission request, or null.</summary>
+    internal static string? Validate(CheckPlatformPermissionRequest request) =>
+        RequestValidator.Id(request.UserId, "user_id")
+        ?? RequestValidator.Permissions(request.Permissions, "permissions")
+        ?? Consistency(request.Consistency, "consistency");
+
+    /// <summary>What is wrong with a GetMemberships request, or null.</summary>
+    internal static string? Validate(GetMembershipsRequest request) =>
+        RequestValidator.Id(request.UserId, "user_id") ?? Consistency(request.Consistency, "consistency");
+
+    /// <summary>What is wrong with a GetEffectivePermissions request, or null.</summary>
+    internal static string? Validate(GetEffectivePermissionsRequest request) =>
+        RequestValidator.Id(request.UserId, "user_id")
+        ?? RequestValidator.Id(request.OrganizationId, "organization_id")
+        ?? Consistency(request.Consistency, "consistency");
+
+    /// <summary>What is wrong with one item of a batch (fields named with <paramref name="prefix"/>), or null.</summary>
+    internal static string? ValidateCheck(CheckPermissionRequest request, string prefix) =>
         RequestValidator.Id(request.UserId, prefix + "user_id")
         ?? RequestValidator.Id(request.OrganizationId, prefix + "organization_id")
         ?? RequestValidator.Permissions(request.Permissions, prefix + "permissions")
@@ -155,7 +173,8 @@ public sealed class PermissionApi(IPermissionChecker checker)
         _ => ReadConsistency.MinimizeLatency,
     };
 
-    private static void ThrowIfInvalid(string? error)
+    /// <summary>Throws INVALID_ARGUMENT with <paramref name="error"/> when there is one.</summary>
+    internal static void ThrowIfInvalid(string? error)
     {
         if (error is not null)
         {

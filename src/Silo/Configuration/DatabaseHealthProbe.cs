@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Perms.Gateway.Health;
+using Perms.Gateway.Hosting;
 
 namespace Perms.Silo.Configuration;
 

@@ -17,4 +17,7 @@ public enum DeactivationCause
 
     /// <summary>Asked for by an operator or a caller (by key, by predicate, or everything).</summary>
     Explicit,
+
+    /// <summary>The cluster view changed and another silo owns the key now.</summary>
+    Rebalanced,
 }

@@ -10,12 +10,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Perms.Gateway.Health;
 using Perms.Grpc;
-using Perms.Silo.Configuration;
+using Perms.Gateway.Hosting;
 
 namespace Perms.UnitTests.Gateway;
 
 /// <summary>
-/// The silo's endpoint over TLS (<see cref="SiloServerServiceCollectionExtensions.UseSiloEndpoint"/>) with PEM files,
+/// The silo's endpoint over TLS (<see cref="PermsEndpointExtensions.UsePermsEndpoint"/>) with PEM files,
 /// with and without required client certificates, against the repository's gRPC client.
 /// </summary>
 public sealed class SiloEndpointTlsTests : IDisposable
@@ -116,7 +116,7 @@ public sealed class SiloEndpointTlsTests : IDisposable
             o.ClientCertificateMode = mode;
             o.ClientCertificateAuthorityPath = mode == ClientCertificateMode.NoCertificate ? null : Path.Combine(_directory, "ca.pem");
         });
-        builder.WebHost.UseSiloEndpoint();
+        builder.WebHost.UsePermsEndpoint();
         builder.Services.AddGrpcWire();
         builder.Services.AddSingleton<HealthReporter>();
         builder.Services.AddSingleton<HealthApi>();

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 
-namespace Perms.Silo.Configuration;
+namespace Perms.Gateway.Hosting;
 
 /// <summary>Validates <see cref="ServerOptions"/>, naming each key.</summary>
 internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
-namespace Perms.Silo.Configuration;
+namespace Perms.Gateway.Hosting;
 
 /// <summary>Where and how the gRPC endpoint listens (configuration section <c>Perms:Server</c>).</summary>
 public sealed class ServerOptions
@@ -26,6 +26,6 @@ public sealed class ServerOptions
     /// <summary>PEM bundle of the certificate authorities that client certificates must chain to (required with client certificates).</summary>
     public string? ClientCertificateAuthorityPath { get; set; }
 
-    /// <summary>How often the database probe behind the health status runs. Default 5 s.</summary>
+    /// <summary>How often the probe behind the health status runs (a silo: the database; a gateway: the cluster view). Default 5 s.</summary>
     public TimeSpan HealthProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using Perms.Cluster;
+using Perms.Grpc;
+
+namespace Perms.Gateway.Routing;
+
+/// <summary>
+/// Routes calls for a user to the silo that owns the user's grains (rendezvous placement over the membership view),
+/// through the silos' internal API, one reused HTTP/2 channel per silo. A silo whose call failed in transport is
+/// suspected for <see cref="ClusterOptions.SuspectDuration"/>: calls go to the silo that would own their users without
+/// it — the one that takes them over if it is dead — and are marked as answered by a non-owner.
+/// </summary>
+public sealed partial class ClusterRouter : IAsyncDisposable
+{
+    /// <summary>The response header saying an answer came from a silo that does not own the user in the routing view.</summary>
+    public const string PlacementHeader = "perms-placement";
+
+    /// <summary>The value of <see cref="PlacementHeader"/>.</summary>
+    public const string NonOwner = "non-owner";
+
+    /// <summary>The silos' internal gRPC service (the public API's messages and methods, answered from local grains).</summary>
+    public const string InternalServiceName = "perms.internal.v1.SiloService";
+
+    // Channels of silos that left the view are closed after calls in flight on them have had time to end.
+    private static readonly TimeSpan ChannelRetirement = TimeSpan.FromMinutes(1);
+
+    private readonly IMembershipProvider _membership;
+    private readonly ClusterAuthenticator _authenticator;
+    private readonly TimeSpan _suspectDuration;
+    private readonly TimeProvider _time;
+    private readonly RoutingMetrics _metrics;
+    private readonly ILogger<ClusterRouter> _logger;
+    private readonly GrpcChannelOptions? _channelOptions;
+    private readonly ConcurrentDictionary<SiloAddress, GrpcChannel> _channels = new();
+    private readonly ConcurrentDictionary<SiloAddress, long> _suspectedUntil = new();
+    private readonly CancellationTokenSource _disposed = new();
+
+    /// <summary>Creates the router over <paramref name="membership"/> (started by its owner).</summary>
+    /// <param name="membership">The live silos.</param>
+    /// <param name="self">This process's silo when co-hosted in one, else null.</param>
+    /// <param name="authenticator">The internal API's secret.</param>
+    /// <param name="suspectDuration">How long a silo that failed in transport is skipped.</param>
+    /// <param name="time">The clock of suspicions.</param>
+    /// <param name="metrics">Routing metrics.</param>
+    /// <param name="logger">Where suspicions are logged.</param>
+    /// <param name="channelOptions">Transport options of the channels to silos; null for the defaults.</param>
+    public ClusterRouter(
+        IMembershipProvider membership,
+        SiloAddress? self,
+        ClusterAuthenticator authenticator,
+        TimeSpan suspectDuration,
+        TimeProvider time,
+        RoutingMetrics metrics,
+        ILogger<ClusterRouter> logger,
+        GrpcChannelOptions? channelOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(membership);
+        ArgumentNullException.ThrowIfNull(authenticator);
+        _membership = membership;
+        Self = self;
+        _authenticator = authenticator;
+        _suspectDuration = suspectDuration;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _channelOptions = channelOptions;
+        _membership.Changed += OnViewChanged;
+    }
+
+    /// <summary>This process's silo when co-hosted in one; null in a gateway process.</summary>
+    public SiloAddress? Self { get; }
+
+    /// <summary>The membership view routing uses now.</summary>
+    public ClusterView View => _membership.Current;
+
+    /// <summary>
+    /// Whether <paramref name="silo"/> failed in transport within the suspicion period. Expired suspicions are
+    /// forgotten here.
+    /// </summary>
+    public bool IsSuspected(SiloAddress silo)
+    {
+        if (!_suspectedUntil.TryGetValue(silo, out var until))
+        {
+            return false;
+        }
+
+        if (_time.GetTimestamp() < until)
+        {
+            return true;
+        }
+
+        _suspectedUntil.TryRemove(new KeyValuePair<SiloAddress, long>(silo, until));
+        return false;
+    }
+
+    /// <summary>Where a call for <paramref name="userId"/> goes now.</summary>
+    /// <exception cref="GrpcStatusException">UNAVAILABLE: the view holds no silo.</exception>
+    public SiloRoute Route(string userId)
+    {
+        var view = _membership.Current;
+        if (view.Silos.IsEmpty)
+        {
+            throw new GrpcStatusException(GrpcStatusCode.Unavailable, "no silo is live in this process's cluster view yet (see its membership logs)");
+        }
+
+        var owner = RendezvousPlacement.OwnerOf(userId, view);
+        if (_suspectedUntil.IsEmpty || !IsSuspected(owner))
+        {
+            return new SiloRoute(owner, IsOwner: true);
+        }
+
+        var excluded = new HashSet<SiloAddress>();
+        foreach (var silo in view.Silos)
+        {
+            if (IsSuspected(silo))
+            {
+                excluded.Add(silo);
+            }
+        }
+
+        // Every silo suspected: the owner is as good a guess as any, and a call is the quickest way to learn.
+        var target = RendezvousPlacement.OwnerOf(userId, view, excluded) ?? owner;
+        return new SiloRoute(target, target == owner);
+    }
+
+    /// <summary>Skips <paramref name="silo"/> for the suspicion period after a transport failure.</summary>
+    public void Suspect(SiloAddress silo, Exception reason)
+    {
+        var until = _time.GetTimestamp() + (long)(_suspectDuration.TotalSeconds * _time.TimestampFrequency);
+        var fresh = !IsSuspected(silo);
+        _suspectedUntil[silo] = until;
+        if (fresh)
+        {
+            _metrics.Suspected();
+            LogSuspected(silo, _suspectDuration, reason.Message);
+        }
+    }
+
+    /// <summary>Calls <paramref name="path"/> (see <see cref="InternalPath"/>) on <paramref name="target"/>, with the caller's deadline and cancellation.</summary>
+    public Task<GrpcUnaryResponse<TResponse>> ForwardAsync<TRequest, TResponse>(
+        SiloAddress target,
+        string path,
+        TRequest request,
+        MessageParser<TResponse> parser,
+        GrpcCallContext context)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var options = new GrpcCallOptions { Headers = _authenticator.Authorization, Deadline = context.Deadline };
+        return ChannelTo(target).CallUnaryWithHeadersAsync(path, request, parser, options, context.CancellationToken);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is a failure to reach the silo (refused, reset, closed) rather than a status
+    /// the silo answered: only those are retried elsewhere.
+    /// </summary>
+    public static bool IsTransportFailure(GrpcStatusException exception) =>
+        exception is { Code: GrpcStatusCode.Unavailable, InnerException: HttpRequestException or IOException };
+
+    /// <summary>The path of <paramref name="method"/> on the internal service.</summary>
+    public static string InternalPath(string method) => $"/{InternalServiceName}/{method}";
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        _membership.Changed -= OnViewChanged;
+        _disposed.Cancel();
+        foreach (var channel in _channels.Values)
+        {
+            channel.Dispose();
+        }
+
+        _channels.Clear();
+        _disposed.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private GrpcChannel ChannelTo(SiloAddress silo) =>
+        _channels.TryGetValue(silo, out var channel)
+            ? channel
+            : _channels.GetOrAdd(silo, static (s, options) => new GrpcChannel(new Uri($"http://{s}"), options), _channelOptions);
+
+    private void OnViewChanged(object? sender, ClusterView view)
+    {
+        var live = view.Silos.ToHashSet();
+        foreach (var silo in _suspectedUntil.Keys)
+        {
+            if (!live.Contains(silo))
+            {
+                _suspectedUntil.TryRemove(silo, out _);
+            }
+        }
+
+        foreach (var (silo, channel) in _channels)
+        {
+            if (!live.Contains(silo) && _channels.TryRemove(new KeyValuePair<SiloAddress, GrpcChannel>(silo, channel)))
+            {
+                _ = RetireAsync(channel);
+            }
+        }
+    }
+
+    private async Task RetireAsync(GrpcChannel channel)
+    {
+        try
+        {
+            await Task.Delay(ChannelRetirement, _time, _disposed.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposing the router closes everything at once.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        channel.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Silo {Silo} could not be reached ({Reason}); routing its users to the next silo for {Duration} or until the cluster view changes")]
+    private partial void LogSuspected(SiloAddress silo, TimeSpan duration, string reason);
+}
