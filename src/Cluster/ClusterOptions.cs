@@ -27,10 +27,14 @@ public sealed class ClusterOptions
     /// <summary>The <c>postgres</c> provider's options (its <c>Self</c> comes from <see cref="Self"/>).</summary>
     public PostgresMembershipOptions Postgres { get; set; } = new();
 
-    /// <summary>The shared secret of the silos' internal API. Prefer <see cref="TokenFile"/> (a mounted Secret).</summary>
+    /// <summary>
+    /// The shared secret of the silos' internal API. Prefer <see cref="TokenFile"/> (a mounted Secret). Several
+    /// tokens separated by white space rotate a secret without refusals: the first is sent, every one is accepted —
+    /// roll out "new old", then "new".
+    /// </summary>
     public string? Token { get; set; }
 
-    /// <summary>A file holding the internal API's shared secret (surrounding white space ignored).</summary>
+    /// <summary>A file holding the internal API's shared secret(s), as <see cref="Token"/>.</summary>
     public string? TokenFile { get; set; }
 
     /// <summary>
@@ -42,10 +46,16 @@ public sealed class ClusterOptions
     /// <summary>Whether this configuration can hold more than one silo (and so needs routing and the internal API).</summary>
     public bool IsClustered => !string.Equals(Provider, MembershipProviderNames.Static, StringComparison.OrdinalIgnoreCase) || Silos.Count > 0;
 
-    /// <summary>The internal API's secret from <see cref="Token"/> or <see cref="TokenFile"/>; null when neither is set.</summary>
+    /// <summary>
+    /// The internal API's secrets from <see cref="Token"/> or <see cref="TokenFile"/>, the one to send first; empty when
+    /// neither is set.
+    /// </summary>
     /// <exception cref="IOException">The token file cannot be read.</exception>
-    public string? ReadToken() =>
-        Token is { Length: > 0 } token ? token.Trim()
-        : TokenFile is { Length: > 0 } file ? File.ReadAllText(file).Trim()
-        : null;
+    public IReadOnlyList<string> ReadTokens()
+    {
+        var text = Token is { Length: > 0 } token ? token
+            : TokenFile is { Length: > 0 } file ? File.ReadAllText(file)
+            : string.Empty;
+        return text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
 }

@@ -114,10 +114,10 @@ public sealed class ClusterOptionsValidator(bool isSilo) : IValidateOptions<Clus
             return;
         }
 
-        string? token;
+        IReadOnlyList<string> tokens;
         try
         {
-            token = options.ReadToken();
+            tokens = options.ReadTokens();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -125,13 +125,13 @@ public sealed class ClusterOptionsValidator(bool isSilo) : IValidateOptions<Clus
             return;
         }
 
-        if (token is null)
+        if (tokens.Count == 0)
         {
             failures.Add($"{Section}:Token is not set. A cluster's silos authenticate each other's internal calls with a shared secret: set {Section}:TokenFile (a mounted Secret) or {Section}:Token to the same random string of at least {MinimumTokenLength} characters on every silo and gateway.");
         }
-        else if (token.Length < MinimumTokenLength)
+        else if (tokens.FirstOrDefault(t => t.Length < MinimumTokenLength) is { } shortToken)
         {
-            failures.Add($"{Section}:Token is {token.Length} characters; use at least {MinimumTokenLength} random characters (e.g. openssl rand -hex 32).");
+            failures.Add($"{Section}:Token{(tokens.Count > 1 ? "s have one that" : "")} is {shortToken.Length} characters; use at least {MinimumTokenLength} random characters (e.g. openssl rand -hex 32).");
         }
     }
 

@@ -9,8 +9,11 @@ public sealed class DnsMembershipOptions
     /// </summary>
     public string HostName { get; set; } = string.Empty;
 
-    /// <summary>The port of every silo's internal endpoint (DNS A/AAAA records carry no port). Default 7000.</summary>
-    public int Port { get; set; } = 7000;
+    /// <summary>
+    /// The port of every silo's endpoint (DNS A/AAAA records carry no port). Default 50051, the silos' default
+    /// <c>Perms:Server:Port</c>.
+    /// </summary>
+    public int Port { get; set; } = 50051;
 
     /// <summary>How often the name is resolved again. Default 5 seconds.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);

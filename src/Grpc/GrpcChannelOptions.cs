@@ -20,6 +20,15 @@ public sealed class GrpcChannelOptions
     /// <summary>How long to wait for a connection. Default 10 seconds.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a connection with calls in flight may stay silent before a PING is sent. Default 60 seconds; a channel
+    /// between silos uses less, so a call to a node that vanished fails in seconds rather than at its deadline.
+    /// </summary>
+    public TimeSpan KeepAlivePingDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long to wait for the PING's answer before the connection is closed. Default 30 seconds.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>TLS settings for an <c>https://</c> address: certificate validation, client certificates. Null: the system's defaults.</summary>
     public SslClientAuthenticationOptions? SslOptions { get; init; }
 

@@ -4,19 +4,25 @@ using System.Text;
 namespace Perms.Gateway.Routing;
 
 /// <summary>
-/// The shared secret of the silos' internal API: what a router sends, and what a silo checks in constant time.
+/// The shared secrets of the silos' internal API: what a router sends (the first), and what a silo accepts (any of
+/// them, compared in constant time) — two at once let a secret rotate without refused calls.
 /// </summary>
 public sealed class ClusterAuthenticator
 {
     private const string Scheme = "Bearer ";
-    private readonly byte[] _token;
+    private readonly byte[][] _tokens;
 
-    /// <summary>Creates the authenticator of <paramref name="token"/>.</summary>
-    public ClusterAuthenticator(string token)
+    /// <summary>Creates the authenticator of <paramref name="tokens"/>; the first is sent.</summary>
+    public ClusterAuthenticator(IReadOnlyList<string> tokens)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(token);
-        _token = Encoding.UTF8.GetBytes(token);
-        Authorization = [new("authorization", Scheme + token)];
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (tokens.Count == 0 || tokens.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("At least one non-blank cluster token is needed.", nameof(tokens));
+        }
+
+        _tokens = [.. tokens.Select(Encoding.UTF8.GetBytes)];
+        Authorization = [new("authorization", Scheme + tokens[0])];
     }
 
     /// <summary>The request metadata a router sends with every internal call.</summary>
@@ -38,6 +44,13 @@ public sealed class ClusterAuthenticator
         }
 
         var length = Encoding.UTF8.GetBytes(presented, buffer);
-        return CryptographicOperations.FixedTimeEquals(buffer[..length], _token);
+        var valid = false;
+        foreach (var token in _tokens)
+        {
+            // Every token is compared, so the time taken does not say which one (if any) matched.
+            valid |= CryptographicOperations.FixedTimeEquals(buffer[..length], token);
+        }
+
+        return valid;
     }
 }

@@ -25,13 +25,22 @@ public sealed partial class ClusterRouter : IAsyncDisposable
     // Channels of silos that left the view are closed after calls in flight on them have had time to end.
     private static readonly TimeSpan ChannelRetirement = TimeSpan.FromMinutes(1);
 
+    // Silos are on the same network: a connection that takes seconds, or a PING unanswered for seconds, means the node
+    // is gone, and the call should move to the next silo long before the caller's deadline.
+    private static readonly GrpcChannelOptions SiloChannelDefaults = new()
+    {
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+        KeepAlivePingDelay = TimeSpan.FromSeconds(5),
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+    };
+
     private readonly IMembershipProvider _membership;
     private readonly ClusterAuthenticator _authenticator;
     private readonly TimeSpan _suspectDuration;
     private readonly TimeProvider _time;
     private readonly RoutingMetrics _metrics;
     private readonly ILogger<ClusterRouter> _logger;
-    private readonly GrpcChannelOptions? _channelOptions;
+    private readonly GrpcChannelOptions _channelOptions;
     private readonly ConcurrentDictionary<SiloAddress, GrpcChannel> _channels = new();
     private readonly ConcurrentDictionary<SiloAddress, long> _suspectedUntil = new();
     private readonly CancellationTokenSource _disposed = new();
@@ -44,7 +53,7 @@ public sealed partial class ClusterRouter : IAsyncDisposable
     /// <param name="time">The clock of suspicions.</param>
     /// <param name="metrics">Routing metrics.</param>
     /// <param name="logger">Where suspicions are logged.</param>
-    /// <param name="channelOptions">Transport options of the channels to silos; null for the defaults.</param>
+    /// <param name="channelOptions">Transport options of the channels to silos; null for short connect and PING timeouts (2 s, 5 s + 5 s).</param>
     public ClusterRouter(
         IMembershipProvider membership,
         SiloAddress? self,
@@ -64,7 +73,7 @@ public sealed partial class ClusterRouter : IAsyncDisposable
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _channelOptions = channelOptions;
+        _channelOptions = channelOptions ?? SiloChannelDefaults;
         _membership.Changed += OnViewChanged;
     }
 
@@ -153,11 +162,11 @@ public sealed partial class ClusterRouter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether <paramref name="exception"/> is a failure to reach the silo (refused, reset, closed) rather than a status
+    /// Whether <paramref name="exception"/> is a failure to reach the silo (refused, timed out, reset, closed) rather than a status
     /// the silo answered: only those are retried elsewhere.
     /// </summary>
     public static bool IsTransportFailure(GrpcStatusException exception) =>
-        exception is { Code: GrpcStatusCode.Unavailable, InnerException: HttpRequestException or IOException };
+        exception is { Code: GrpcStatusCode.Unavailable, InnerException: HttpRequestException or IOException or TimeoutException };
 
     /// <summary>The path of <paramref name="method"/> on the internal service.</summary>
     public static string InternalPath(string method) => $"/{InternalServiceName}/{method}";

@@ -39,8 +39,7 @@ public static class ClusterRoutingServiceCollectionExtensions
             SelfOf(sp.GetRequiredService<IOptions<ClusterOptions>>().Value, isSilo),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new ClusterAuthenticator(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ReadToken()
-            ?? throw new InvalidOperationException("The cluster token is read only for a clustered configuration, where the validator requires it.")));
+        services.TryAddSingleton(sp => new ClusterAuthenticator(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ReadTokens()));
         services.TryAddSingleton(sp =>
         {
             var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;

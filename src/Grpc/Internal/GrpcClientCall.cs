@@ -308,6 +308,9 @@ internal sealed class GrpcClientCall : IDisposable
         return exception switch
         {
             HttpRequestException => new GrpcStatusException(GrpcStatusCode.Unavailable, "Error starting gRPC call: " + exception.Message, null, exception),
+
+            // SocketsHttpHandler's ConnectTimeout: a cancellation carrying a TimeoutException, not the caller's.
+            OperationCanceledException { InnerException: TimeoutException timeout } => new GrpcStatusException(GrpcStatusCode.Unavailable, "Error starting gRPC call: " + timeout.Message, null, timeout),
             IOException => new GrpcStatusException(GrpcStatusCode.Unavailable, "Error reading the response: " + exception.Message, null, exception),
             _ => null,
         };
