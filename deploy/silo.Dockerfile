@@ -8,11 +8,14 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore first, from the build files alone, so the restore layer is cached until a project or package changes.
+# Every project the silo references, directly or not: tests/k8s checks this list against the ProjectReferences.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/Directory.Build.props src/
 COPY src/Grains.Interfaces/Grains.Interfaces.csproj src/Grains.Interfaces/
 COPY src/Grains/Grains.csproj src/Grains/
 COPY src/Grpc/Grpc.csproj src/Grpc/
 COPY src/Nats/Nats.csproj src/Nats/
+COPY src/Cluster/Cluster.csproj src/Cluster/
 COPY src/Gateway/Gateway.csproj src/Gateway/
 COPY src/Silo/Silo.csproj src/Silo/
 RUN dotnet restore src/Silo/Silo.csproj
@@ -34,6 +37,7 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     TMPDIR=/tmp \
     Perms__Server__Port=50051
 USER 10001:10001
-# gRPC (h2c, or TLS with Perms:Server:CertificatePath): perms.v1.PermissionService and grpc.health.v1.Health.
+# gRPC (h2c, or TLS with Perms:Server:CertificatePath): perms.v1.PermissionService, the internal
+# perms.internal.v1.SiloService (cluster token) and grpc.health.v1.Health.
 EXPOSE 50051
 ENTRYPOINT ["dotnet", "Perms.Silo.dll"]
