@@ -38,7 +38,7 @@ public sealed class ClusterOptions
     public string? TokenFile { get; set; }
 
     /// <summary>
-    /// How long routing skips a silo after a call to it failed in transport (refused, reset), unless the view changes
+    /// How long routing skips a silo after a call to it failed in transport (refused, reset), unless it leaves the view
     /// first. Default 10 s: long enough to stop paying a connect failure per call, short enough for a restart.
     /// </summary>
     public TimeSpan SuspectDuration { get; set; } = TimeSpan.FromSeconds(10);

@@ -174,6 +174,11 @@ public sealed partial class ClusterRouter : IAsyncDisposable
     /// <inheritdoc/>
     public ValueTask DisposeAsync()
     {
+        if (_disposed.IsCancellationRequested)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         _membership.Changed -= OnViewChanged;
         _disposed.Cancel();
         foreach (var channel in _channels.Values)
@@ -228,6 +233,6 @@ public sealed partial class ClusterRouter : IAsyncDisposable
         channel.Dispose();
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Silo {Silo} could not be reached ({Reason}); routing its users to the next silo for {Duration} or until the cluster view changes")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Silo {Silo} could not be reached ({Reason}); routing its users to the next silo for {Duration}, or until it leaves the cluster view")]
     private partial void LogSuspected(SiloAddress silo, TimeSpan duration, string reason);
 }

@@ -107,6 +107,75 @@ public sealed class RendezvousPlacementTests
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
     }
 
+    [Fact]
+    public void Excluding_silos_places_as_a_view_without_them()
+    {
+        var view = new ClusterView(1, Enumerable.Range(0, 7).Select(i => new SiloAddress($"silo-{i}.perms", 7000)));
+        var excluded = new HashSet<SiloAddress> { view.Silos[1], view.Silos[4] };
+        var without = new ClusterView(2, view.Silos.Where(s => !excluded.Contains(s)));
+
+        foreach (var key in Keys(10_000).Append("").Append(new string('k', 300)))
+        {
+            Assert.Equal(RendezvousPlacement.OwnerOf(key, without), RendezvousPlacement.OwnerOf(key, view, excluded));
+        }
+    }
+
+    [Fact]
+    public void Excluding_nothing_places_as_the_view()
+    {
+        var none = new HashSet<SiloAddress>();
+
+        foreach (var key in Keys(5_000))
+        {
+            Assert.Equal(RendezvousPlacement.OwnerOf(key, Five), RendezvousPlacement.OwnerOf(key, Five, none));
+        }
+    }
+
+    [Fact]
+    public void Excluding_the_owner_moves_its_keys_and_no_others()
+    {
+        var owner = Five.Silos[2];
+        var excluded = new HashSet<SiloAddress> { owner };
+
+        var moved = 0;
+        foreach (var key in Keys(10_000))
+        {
+            var before = RendezvousPlacement.OwnerOf(key, Five);
+            var after = RendezvousPlacement.OwnerOf(key, Five, excluded);
+            Assert.NotEqual(owner, after);
+            if (before == owner)
+            {
+                moved++;
+            }
+            else
+            {
+                Assert.Equal(before, after);
+            }
+        }
+
+        Assert.InRange(moved, 10_000 / 5 * 0.8, 10_000 / 5 * 1.2);
+    }
+
+    [Fact]
+    public void Excluding_every_silo_or_placing_in_an_empty_view_gives_no_owner()
+    {
+        var all = Three.Silos.ToHashSet();
+
+        Assert.Null(RendezvousPlacement.OwnerOf("user-42", Three, all));
+        Assert.Null(RendezvousPlacement.OwnerOf("user-42", ClusterView.Empty, new HashSet<SiloAddress>()));
+    }
+
+    [Fact]
+    public void Excluding_a_silo_outside_the_view_changes_nothing()
+    {
+        var stranger = new HashSet<SiloAddress> { new("10.9.9.9", 7000) };
+
+        foreach (var key in Keys(2_000))
+        {
+            Assert.Equal(RendezvousPlacement.OwnerOf(key, Three), RendezvousPlacement.OwnerOf(key, Three, stranger));
+        }
+    }
+
     private static IEnumerable<string> Keys(int count) =>
         Enumerable.Range(0, count).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture));
 }

@@ -1,0 +1,173 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Perms.Cluster;
+using Perms.Grains.Activation;
+using Perms.Silo.Runtime;
+using Perms.UnitTests.Runtime;
+using static Perms.UnitTests.Permissions.Check;
+
+namespace Perms.UnitTests.Cluster;
+
+/// <summary>
+/// A silo's rebalancing: on a view change it deactivates the user grains another silo owns now, and nothing when the
+/// view does not hold it. ClusterRebalancer is internal to the silo (which has no InternalsVisibleTo for these tests):
+/// it is created as the host creates it, by type, and driven through IHostedService and the membership's Changed event.
+/// </summary>
+public sealed class ClusterRebalancerTests : IAsyncDisposable
+{
+    private const string Self = "silo-a.perms:50051";
+    private const string ClusterToken = "0123456789abcdef0123456789abcdef";
+    private static readonly Type RebalancerType = typeof(GrainCatalog<>).Assembly.GetType("Perms.Silo.Cluster.ClusterRebalancer", throwOnError: true)!;
+
+    private readonly GrainRuntimeMetrics _metrics = new();
+    private readonly GrainCatalog<UserGrain> _users;
+    private readonly FakeMembershipProvider _membership = new(Self);
+    private ServiceProvider? _services;
+
+    public ClusterRebalancerTests()
+    {
+        _users = new GrainCatalog<UserGrain>("user", new UserGrainActivator(new FakeBetterAuthReader(), PolicyFrom("{}")), new GrainCatalogOptions(), new ManualTimeProvider(), _metrics);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+
+        _users.Dispose();
+        _metrics.Dispose();
+    }
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static IEnumerable<string> Keys(int count) =>
+        Enumerable.Range(0, count).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture));
+
+    private async Task<IHostedService> StartAsync(ClusterOptions options)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton<IMembershipProvider>(_membership);
+        services.AddSingleton(_users);
+        _services = services.BuildServiceProvider();
+        var rebalancer = (IHostedService)ActivatorUtilities.CreateInstance(_services, RebalancerType);
+        await rebalancer.StartAsync(Token);
+        return rebalancer;
+    }
+
+    private static ClusterOptions Clustered() => new() { Self = Self, Silos = [Self, "silo-b.perms:50051", "silo-c.perms:50051"], Token = ClusterToken };
+
+    private async Task<List<string>> ActivateAsync(int count)
+    {
+        var keys = Keys(count).ToList();
+        foreach (var key in keys)
+        {
+            await _users.GetAsync(key, Token);
+        }
+
+        Assert.Equal(count, _users.Count);
+        return keys;
+    }
+
+    private List<string> Active(IEnumerable<string> keys) => [.. keys.Where(k => _users.Peek(k) is not null)];
+
+    [Fact]
+    public async Task A_view_change_deactivates_exactly_the_users_other_silos_own_now()
+    {
+        var deactivated = new List<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, _metrics.Meter) && instrument.Name == "perms.grain.deactivations")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "cause")
+                {
+                    deactivated.Add($"{tag.Value}");
+                }
+            }
+        });
+        listener.Start();
+
+        // Alone, this silo owned every user; two silos join.
+        var keys = await ActivateAsync(300);
+        await StartAsync(Clustered());
+
+        var view = _membership.Change(Self, "silo-b.perms:50051", "silo-c.perms:50051");
+
+        var self = SiloAddress.Parse(Self);
+        var owned = keys.Where(k => RendezvousPlacement.OwnerOf(k, view) == self).ToList();
+        Assert.InRange(owned.Count, 1, 299);
+        Assert.Equal(owned, Active(keys));
+        Assert.Equal(300 - owned.Count, deactivated.Count);
+        Assert.All(deactivated, cause => Assert.Equal("rebalanced", cause, ignoreCase: true));
+    }
+
+    [Fact]
+    public async Task A_silo_that_joins_takes_only_its_own_users_away()
+    {
+        var keys = await ActivateAsync(300);
+        await StartAsync(Clustered());
+        var before = _membership.Change(Self, "silo-b.perms:50051");
+        var kept = Active(keys);
+
+        var after = _membership.Change(Self, "silo-b.perms:50051", "silo-c.perms:50051");
+
+        var joiner = SiloAddress.Parse("silo-c.perms:50051");
+        var taken = kept.Where(k => RendezvousPlacement.OwnerOf(k, after) == joiner).ToList();
+        Assert.NotEmpty(taken);
+        Assert.Equal(kept.Except(taken), Active(keys));
+        Assert.All(kept, k => Assert.Equal(SiloAddress.Parse(Self), RendezvousPlacement.OwnerOf(k, before)));
+    }
+
+    [Fact]
+    public async Task A_view_without_this_silo_deactivates_nothing()
+    {
+        var keys = await ActivateAsync(100);
+        await StartAsync(Clustered());
+
+        _membership.Change("silo-b.perms:50051", "silo-c.perms:50051");
+        _membership.Change();
+
+        Assert.Equal(keys, Active(keys));
+    }
+
+    [Fact]
+    public async Task A_silo_alone_does_not_follow_the_membership()
+    {
+        var keys = await ActivateAsync(100);
+        await StartAsync(new ClusterOptions { Self = Self });
+
+        _membership.Change(Self, "silo-b.perms:50051");
+
+        Assert.Equal(0, _membership.Subscribers);
+        Assert.Equal(keys, Active(keys));
+    }
+
+    [Fact]
+    public async Task A_stopped_rebalancer_no_longer_follows_the_membership()
+    {
+        var keys = await ActivateAsync(100);
+        var rebalancer = await StartAsync(Clustered());
+        var subscribed = _membership.Subscribers;
+
+        await rebalancer.StopAsync(Token);
+        _membership.Change(Self, "silo-b.perms:50051", "silo-c.perms:50051");
+
+        Assert.Equal(1, subscribed);
+        Assert.Equal(0, _membership.Subscribers);
+        Assert.Equal(keys, Active(keys));
+    }
+}
