@@ -161,22 +161,33 @@ public sealed class PostgresMembershipProvider : IMembershipProvider
             }
         }
 
-        await using var create = _dataSource.CreateCommand(
-            $"CREATE SCHEMA IF NOT EXISTS \"{_options.Schema}\"; " +
-            $"CREATE TABLE IF NOT EXISTS {_table} (address text PRIMARY KEY, heartbeat timestamptz NOT NULL, started_at timestamptz NOT NULL)");
-        try
+        // Silos starting together would race: concurrent CREATE … IF NOT EXISTS can fail on PostgreSQL's catalog
+        // (23505 on pg_namespace). One transaction-scoped advisory lock per table serialises them; it needs no privilege.
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var create = connection.CreateCommand())
         {
-            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            create.Transaction = transaction;
+            create.CommandText =
+                $"SELECT pg_advisory_xact_lock(hashtext('{_table}')); " +
+                $"CREATE SCHEMA IF NOT EXISTS \"{_options.Schema}\"; " +
+                $"CREATE TABLE IF NOT EXISTS {_table} (address text PRIMARY KEY, heartbeat timestamptz NOT NULL, started_at timestamptz NOT NULL)";
+            try
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                throw new InvalidOperationException(
+                    $"The membership table {_table} cannot be created: {exception.MessageText}. Create it once as an owner " +
+                    $"(CREATE SCHEMA {_options.Schema}; CREATE TABLE {_table} (address text PRIMARY KEY, heartbeat timestamptz NOT NULL, " +
+                    "started_at timestamptz NOT NULL)) and grant SELECT, INSERT, UPDATE, DELETE on it to Perms' role, " +
+                    "or grant that role CREATE on the database.",
+                    exception);
+            }
         }
-        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            throw new InvalidOperationException(
-                $"The membership table {_table} cannot be created: {exception.MessageText}. Create it once as an owner " +
-                $"(CREATE SCHEMA {_options.Schema}; CREATE TABLE {_table} (address text PRIMARY KEY, heartbeat timestamptz NOT NULL, " +
-                "started_at timestamptz NOT NULL)) and grant SELECT, INSERT, UPDATE, DELETE on it to Perms' role, " +
-                "or grant that role CREATE on the database.",
-                exception);
-        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<List<SiloAddress>> HeartbeatAsync(CancellationToken cancellationToken)

@@ -18,6 +18,7 @@ public sealed class PostgresMembershipProviderTests : IAsyncLifetime
 
     private readonly string _schema = "perms_it_" + Guid.NewGuid().ToString("N")[..12];
     private readonly List<string> _roles = [];
+    private readonly List<string> _extraSchemas = [];
     private readonly List<PostgresMembershipProvider> _providers = [];
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -32,6 +33,10 @@ public sealed class PostgresMembershipProviderTests : IAsyncLifetime
         }
 
         await ExecuteAsSuperuserAsync($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+        foreach (var schema in _extraSchemas)
+        {
+            await ExecuteAsSuperuserAsync($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+        }
         foreach (var role in _roles)
         {
             await ExecuteAsSuperuserAsync($"DROP OWNED BY {role}; DROP ROLE IF EXISTS {role}");
@@ -156,13 +161,32 @@ public sealed class PostgresMembershipProviderTests : IAsyncLifetime
         Assert.Equal(["10.0.0.1:7000"], provider.Current.Silos.Select(s => s.ToString()));
     }
 
-    private PostgresMembershipProvider Create(string self, TimeProvider? clock = null, string? connectionString = null)
+    [Fact]
+    public async Task Silos_starting_at_the_same_moment_on_a_fresh_schema_all_join()
+    {
+        // A Deployment starts its replicas together: concurrent CREATE SCHEMA / CREATE TABLE IF NOT EXISTS race in
+        // PostgreSQL's catalogs (unique violation on pg_namespace or pg_type) and every silo must still start. Several
+        // rounds, each on a schema of its own, because one round may not hit the race.
+        for (var round = 0; round < 5; round++)
+        {
+            var schema = $"{_schema}_r{round}";
+            _extraSchemas.Add(schema);
+            var silos = Enumerable.Range(1, 6).Select(i => Create($"10.0.{round}.{i}:7000", schema: schema)).ToList();
+
+            await Task.WhenAll(silos.Select(s => Task.Run(() => s.StartAsync(Token), Token)));
+
+            await silos[0].RefreshAsync(Token);
+            Assert.Equal(6, silos[0].Current.Silos.Length);
+        }
+    }
+
+    private PostgresMembershipProvider Create(string self, TimeProvider? clock = null, string? connectionString = null, string? schema = null)
     {
         var provider = new PostgresMembershipProvider(
             new PostgresMembershipOptions
             {
                 ConnectionString = connectionString ?? TestEnvironment.PostgresConnectionString,
-                Schema = _schema,
+                Schema = schema ?? _schema,
                 Self = SiloAddress.Parse(self),
                 HeartbeatInterval = Interval,
                 SuspicionTimeout = Suspicion,

@@ -8,91 +8,240 @@ using Perms.Grpc;
 
 namespace Perms.IntegrationTests.Infrastructure;
 
+/// <summary>One line a <see cref="SiloProcess"/> printed, with the (UTC) time the test process read it.</summary>
+internal readonly record struct OutputLine(DateTime At, string Text);
+
 /// <summary>
-/// A real silo process (the built <c>Perms.Silo.dll</c>, run from its output folder as in a container) on a free
-/// loopback port, with only the configuration it is given (nothing inherited from the developer's shell), its output
-/// captured, and started only once its health check answers SERVING. Disposal kills the process tree.
+/// A real server process — a silo (the built <c>Perms.Silo.dll</c>) or a gateway (<c>Perms.GatewayHost.dll</c>) — run
+/// from its output folder as in a container, on a free loopback port, with only the configuration it is given (nothing
+/// inherited from the developer's shell), its output captured line by line with the time each line arrived, and
+/// started only once its health check answers SERVING. It can be killed with SIGKILL (<see cref="Kill"/>) and started
+/// again on the same port (<see cref="RestartAsync"/>). Disposal kills the process tree.
 /// </summary>
 internal sealed class SiloProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly StringBuilder _output = new();
+    private readonly List<OutputLine> _lines = [];
+    private readonly string _dll;
+    private readonly string _name;
+    private Dictionary<string, string> _variables = [];
     private Process? _process;
+    private bool _disposed;
 
-    private SiloProcess()
+    private SiloProcess(string dll, string name)
     {
+        _dll = dll;
+        _name = name;
     }
 
-    /// <summary>The port the silo listens on.</summary>
+    /// <summary>The port the process listens on.</summary>
     public int Port { get; private set; }
 
-    /// <summary>The endpoint as an http:// address for <see cref="GrpcChannel"/>.</summary>
-    public Uri HttpAddress => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}");
+    /// <summary><c>127.0.0.1:PORT</c>: the address other processes reach it at (a silo's default <c>Perms:Cluster:Self</c>).</summary>
+    public string Address => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>Everything the silo printed so far (stdout and stderr interleaved).</summary>
+    /// <summary>The endpoint as an http:// address for <see cref="GrpcChannel"/>.</summary>
+    public Uri HttpAddress => new($"http://{Address}");
+
+    /// <summary>True while the process runs (false once killed, before a restart).</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Everything the process printed so far (stdout and stderr interleaved, across restarts).</summary>
     public string Output
     {
         get
         {
-            lock (_output)
+            var text = new StringBuilder();
+            foreach (var line in Lines)
             {
-                return _output.ToString();
+                text.AppendLine(line.Text);
+            }
+
+            return text.ToString();
+        }
+    }
+
+    /// <summary>A snapshot of the lines printed so far, in order.</summary>
+    public IReadOnlyList<OutputLine> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>How many lines were printed so far (a mark for the <c>fromLine</c> of <c>WaitForOutputAsync</c>).</summary>
+    public int LineCount
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return _lines.Count;
             }
         }
     }
 
     /// <summary>
-    /// Starts the silo with <paramref name="environment"/> (<c>Perms__…</c> variables; the address and port are added)
+    /// Starts a silo with <paramref name="environment"/> (<c>Perms__…</c> variables; the address and port are added)
     /// and returns once it is SERVING. A free port can be taken by someone else before the silo binds it: another one
     /// is tried then.
     /// </summary>
-    public static async Task<SiloProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    public static Task<SiloProcess> StartAsync(IReadOnlyDictionary<string, string> environment) =>
+        StartAsync("Silo", "Perms.Silo.dll", "silo", environment);
+
+    /// <summary>Starts a gateway (<c>src/GatewayHost</c>) as <see cref="StartAsync(IReadOnlyDictionary{string, string})"/> starts a silo.</summary>
+    public static Task<SiloProcess> StartGatewayAsync(IReadOnlyDictionary<string, string> environment) =>
+        StartAsync("GatewayHost", "Perms.GatewayHost.dll", "gateway", environment);
+
+    private static async Task<SiloProcess> StartAsync(string project, string dllName, string name, IReadOnlyDictionary<string, string> environment)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Release";
-        var siloDll = Path.Combine(TestEnvironment.RepositoryRoot, "src", "Silo", "bin", configuration, "net10.0", "Perms.Silo.dll");
-        if (!File.Exists(siloDll))
+        var dll = Path.Combine(TestEnvironment.RepositoryRoot, "src", project, "bin", configuration, "net10.0", dllName);
+        if (!File.Exists(dll))
         {
-            throw new InvalidOperationException($"{siloDll} does not exist: build the solution first (dotnet build Perms.sln -c {configuration}; scripts/test does).");
+            throw new InvalidOperationException($"{dll} does not exist: build the solution first (dotnet build Perms.sln -c {configuration}; scripts/test does).");
         }
 
-        var silo = new SiloProcess();
+        var server = new SiloProcess(dll, name);
         try
         {
             for (var attempt = 1; ; attempt++)
             {
-                silo.Port = FreePort();
-                var variables = new Dictionary<string, string>(environment)
+                server.Port = FreePort();
+                server._variables = new Dictionary<string, string>(environment)
                 {
                     ["Perms__Server__Address"] = "127.0.0.1",
-                    ["Perms__Server__Port"] = silo.Port.ToString(CultureInfo.InvariantCulture),
+                    ["Perms__Server__Port"] = server.Port.ToString(CultureInfo.InvariantCulture),
                     ["DOTNET_NOLOGO"] = "1",
                     ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
                 };
-                silo.Start(siloDll, variables);
-                if (await silo.WaitUntilServingAsync())
+                lock (server._lines)
                 {
-                    return silo;
+                    server._lines.Clear();
                 }
 
-                if (attempt < 3 && silo.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                server.Start();
+                if (await server.WaitUntilServingAsync())
+                {
+                    return server;
+                }
+
+                if (attempt < 3 && server.AddressInUse())
                 {
                     continue;
                 }
 
-                throw new InvalidOperationException($"The silo exited with {silo._process!.ExitCode} before serving. Its output:\n{silo.Output}");
+                throw new InvalidOperationException($"The {name} exited with {server._process!.ExitCode} before serving. Its output:\n{server.Output}");
             }
         }
         catch
         {
-            await silo.DisposeAsync();
+            await server.DisposeAsync();
             throw;
         }
     }
 
+    /// <summary>
+    /// Kills the process tree with SIGKILL (no graceful shutdown: the process leaves its membership row, its open
+    /// connections are reset) and waits until it is gone. Returns the time of the kill (UTC). The object stays usable:
+    /// <see cref="RestartAsync"/> starts the process again.
+    /// </summary>
+    public DateTime Kill()
+    {
+        var process = _process ?? throw new InvalidOperationException($"The {_name} was disposed.");
+        var at = DateTime.UtcNow;
+        if (!process.HasExited)
+        {
+            // Process.Kill sends SIGKILL on Unix.
+            process.Kill(entireProcessTree: true);
+        }
+
+        if (!process.WaitForExit(TimeSpan.FromSeconds(15)))
+        {
+            throw new TimeoutException($"The {_name} on port {Port} did not exit within 15 s of SIGKILL.");
+        }
+
+        process.WaitForExit(); // drains the output events
+        Append($"--- test: killed with SIGKILL at {at:HH:mm:ss.fff} ---");
+        return at;
+    }
+
+    /// <summary>
+    /// Starts the process again, on the same port and with the same configuration, after <see cref="Kill"/>; returns
+    /// once it is SERVING. The output of the earlier run is kept.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (IsRunning)
+        {
+            throw new InvalidOperationException($"The {_name} on port {Port} is still running: kill it first.");
+        }
+
+        // The port was ours a moment ago; a socket of the killed process can linger for a moment.
+        for (var attempt = 1; ; attempt++)
+        {
+            var mark = LineCount;
+            Append($"--- test: starting again on port {Port} ---");
+            Start();
+            if (await WaitUntilServingAsync())
+            {
+                return;
+            }
+
+            if (attempt < 5 && AddressInUse(mark))
+            {
+                await Task.Delay(500);
+                continue;
+            }
+
+            throw new InvalidOperationException($"The {_name} exited with {_process!.ExitCode} before serving again on port {Port}. Its output:\n{Output}");
+        }
+    }
+
+    /// <summary>
+    /// Waits until a line printed at index <paramref name="fromLine"/> or later matches <paramref name="predicate"/>
+    /// (the output arrives asynchronously) and returns it; throws <see cref="TimeoutException"/> with the output after
+    /// <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<OutputLine> WaitForOutputAsync(Func<string, bool> predicate, TimeSpan timeout, string what, int fromLine = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var started = Stopwatch.StartNew();
+        var next = fromLine;
+        while (true)
+        {
+            var lines = Lines;
+            for (; next < lines.Count; next++)
+            {
+                if (predicate(lines[next].Text))
+                {
+                    return lines[next];
+                }
+            }
+
+            if (started.Elapsed > timeout)
+            {
+                throw new TimeoutException($"The {_name} on port {Port} did not print {what} within {timeout.TotalSeconds:0.#} s. Its output:\n{Output}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    /// <summary>Waits until a line from <paramref name="fromLine"/> on contains <paramref name="text"/> (ordinal).</summary>
+    public Task<OutputLine> WaitForOutputAsync(string text, TimeSpan timeout, int fromLine = 0, CancellationToken cancellationToken = default) =>
+        WaitForOutputAsync(line => line.Contains(text, StringComparison.Ordinal), timeout, $"a line containing \"{text}\"", fromLine, cancellationToken);
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         if (_process is not { } process)
         {
             return;
@@ -117,30 +266,32 @@ internal sealed class SiloProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    private void Start(string siloDll, Dictionary<string, string> environment)
+    /// <inheritdoc />
+    public override string ToString() => $"{_name} {Address}";
+
+    private bool AddressInUse(int fromLine = 0) =>
+        Lines.Skip(fromLine).Any(l => l.Text.Contains("address already in use", StringComparison.OrdinalIgnoreCase));
+
+    private void Start()
     {
         _process?.Dispose();
-        lock (_output)
-        {
-            _output.Clear();
-        }
 
         // From its output directory, as in a container: appsettings.json is read from the working directory.
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(siloDll)!,
+            WorkingDirectory = Path.GetDirectoryName(_dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(siloDll);
+        start.ArgumentList.Add(_dll);
         foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Perms__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(name);
         }
 
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in _variables)
         {
             start.Environment[name] = value;
         }
@@ -166,9 +317,10 @@ internal sealed class SiloProcess : IAsyncDisposable
             return;
         }
 
-        lock (_output)
+        var at = DateTime.UtcNow;
+        lock (_lines)
         {
-            _output.AppendLine(line);
+            _lines.Add(new OutputLine(at, line));
         }
     }
 
@@ -208,7 +360,7 @@ internal sealed class SiloProcess : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"The silo did not answer SERVING within {StartTimeout.TotalSeconds} s (last: {last}). Its output:\n{Output}");
+        throw new TimeoutException($"The {_name} did not answer SERVING within {StartTimeout.TotalSeconds} s (last: {last}). Its output:\n{Output}");
     }
 
     private static int FreePort()
