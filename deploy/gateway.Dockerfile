@@ -39,4 +39,6 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
 USER 10001:10001
 # gRPC (h2c, or TLS with Perms:Server:CertificatePath): perms.v1.PermissionService and grpc.health.v1.Health.
 EXPOSE 50051
+# Prometheus metrics (GET /metrics, HTTP/1.1; Perms:Metrics:Port).
+EXPOSE 9464
 ENTRYPOINT ["dotnet", "Perms.GatewayHost.dll"]

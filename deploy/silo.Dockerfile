@@ -40,4 +40,6 @@ USER 10001:10001
 # gRPC (h2c, or TLS with Perms:Server:CertificatePath): perms.v1.PermissionService, the internal
 # perms.internal.v1.SiloService (cluster token) and grpc.health.v1.Health.
 EXPOSE 50051
+# Prometheus metrics (GET /metrics, HTTP/1.1; Perms:Metrics:Port).
+EXPOSE 9464
 ENTRYPOINT ["dotnet", "Perms.Silo.dll"]

@@ -35,6 +35,9 @@ public sealed class GrpcCallContext
     private List<KeyValuePair<string, string>>? _responseHeaders;
     private List<KeyValuePair<string, string>>? _responseTrailers;
     private int _deadlineExceeded;
+
+    // The grpc-status written (as an int), or -1 before any; read when the call has ended, for the metrics.
+    private int _status = -1;
     private bool _responseCompleted;
     private bool _bodyWritten;
 
@@ -79,6 +82,24 @@ public sealed class GrpcCallContext
 
     /// <summary>True once the deadline has passed; the call then ends with DEADLINE_EXCEEDED whatever the handler does.</summary>
     internal bool IsDeadlineExceeded => Volatile.Read(ref _deadlineExceeded) != 0;
+
+    /// <summary>
+    /// The status the call ended with, read once it has ended: the <c>grpc-status</c> written, or CANCELLED when none
+    /// was (the client went away), or UNKNOWN when neither applies.
+    /// </summary>
+    internal GrpcStatusCode FinalStatus
+    {
+        get
+        {
+            var status = Volatile.Read(ref _status);
+            if (status >= 0)
+            {
+                return (GrpcStatusCode)status;
+            }
+
+            return HttpContext.RequestAborted.IsCancellationRequested ? GrpcStatusCode.Cancelled : GrpcStatusCode.Unknown;
+        }
+    }
 
     /// <summary>Adds a response header, sent with the first response message (or with the status when there is none).</summary>
     /// <param name="name">A lowercase header name; not a reserved one (<c>grpc-*</c>, <c>content-type</c>, pseudo-headers).</param>
@@ -172,6 +193,7 @@ public sealed class GrpcCallContext
     /// </summary>
     internal void WriteStatus(GrpcStatusCode code, string? detail, IReadOnlyList<KeyValuePair<string, string>>? extraTrailers)
     {
+        Volatile.Write(ref _status, (int)code);
         var response = HttpContext.Response;
         if (!_bodyWritten && !response.HasStarted)
         {

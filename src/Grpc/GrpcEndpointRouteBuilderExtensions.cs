@@ -50,7 +50,7 @@ public static class GrpcEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(handler);
         var runtime = GetRuntime(endpoints);
         var metadata = new GrpcMethodMetadata(CheckName(service, nameof(service)), CheckName(method, nameof(method)), GrpcMethodType.Unary);
-        RequestDelegate requestDelegate = new UnaryServerMethod<TRequest, TResponse>(metadata.Path, parser, handler, runtime, filter).HandleAsync;
+        RequestDelegate requestDelegate = new UnaryServerMethod<TRequest, TResponse>(metadata.Path, new GrpcMethodTags(metadata.Service, metadata.Method), parser, handler, runtime, filter).HandleAsync;
         return Map(endpoints, metadata, requestDelegate);
     }
 
@@ -76,7 +76,7 @@ public static class GrpcEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(handler);
         var runtime = GetRuntime(endpoints);
         var metadata = new GrpcMethodMetadata(CheckName(service, nameof(service)), CheckName(method, nameof(method)), GrpcMethodType.ServerStreaming);
-        RequestDelegate requestDelegate = new ServerStreamingServerMethod<TRequest, TResponse>(metadata.Path, parser, handler, runtime).HandleAsync;
+        RequestDelegate requestDelegate = new ServerStreamingServerMethod<TRequest, TResponse>(metadata.Path, new GrpcMethodTags(metadata.Service, metadata.Method), parser, handler, runtime).HandleAsync;
         return Map(endpoints, metadata, requestDelegate);
     }
 

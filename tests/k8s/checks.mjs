@@ -7,6 +7,7 @@
 import { splitImage } from "./render.mjs";
 
 const PORT = 50051;
+const METRICS_PORT = 9464;
 export const SILO = { deployment: "perms-silo", container: "silo" };
 export const GATEWAY = { deployment: "perms-gateway", container: "gateway" };
 export const CALLERS_SERVICE = "perms";
@@ -83,6 +84,18 @@ function podProblems(d, containerName, objects, prefix) {
     return { problems, main: undefined, pod };
   }
   if (!main.ports?.some((port) => port.containerPort === PORT)) p(`${containerName} does not expose ${PORT}`);
+  // Issue #9: the Prometheus endpoint (Perms:Metrics, default port 9464) is a named container port, and the scrape
+  // annotations, when present, point at it.
+  if (envValue(main, "Perms__Metrics__Enabled")?.toLowerCase() !== "false") {
+    const metricsPort = Number(envValue(main, "Perms__Metrics__Port") ?? METRICS_PORT);
+    const metrics = main.ports?.find((port) => port.name === "metrics");
+    if (!metrics) p(`${containerName} has no container port named metrics (${metricsPort}, GET /metrics)`);
+    else if (metrics.containerPort !== metricsPort) p(`${containerName}'s metrics port is ${metrics.containerPort}, but Perms:Metrics:Port is ${metricsPort}`);
+    const annotations = d.spec?.template?.metadata?.annotations ?? {};
+    if (annotations["prometheus.io/scrape"] === "true" && Number(annotations["prometheus.io/port"]) !== metricsPort) {
+      p(`prometheus.io/port is ${annotations["prometheus.io/port"]}, not the metrics port ${metricsPort}`);
+    }
+  }
   for (const probe of ["startupProbe", "readinessProbe"]) {
     if (main[probe]?.grpc?.port !== PORT) p(`${probe} is not a grpc probe on ${PORT}`);
   }

@@ -131,6 +131,7 @@ for (const [file, dll, project] of [
     assert.match(text, /^FROM mcr\.microsoft\.com\/dotnet\/aspnet:10\.0\S*/m);
     assert.match(text, /^USER 10001(:10001)?$/m);
     assert.match(text, /^EXPOSE 50051$/m);
+    assert.match(text, /^EXPOSE 9464$/m);
     assert.ok(text.includes(`RUN dotnet restore ${project}\n`), `restores ${project}`);
     assert.ok(text.includes(`RUN dotnet publish ${project} `), `publishes ${project}`);
     assert.ok(text.includes(`ENTRYPOINT ["dotnet", "${dll}"]\n`), `runs ${dll}`);
@@ -181,11 +182,12 @@ test("a silo Deployment missing what issue #8 asks for is reported, one problem 
     { op: "replace", path: "/spec/template/spec/containers/0/readinessProbe", value: { httpGet: { port: 8080, path: "/" } } },
     { op: "replace", path: "/spec/template/spec/terminationGracePeriodSeconds", value: 40 },
     { op: "replace", path: "/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem", value: false },
+    { op: "replace", path: "/spec/template/spec/containers/0/ports", value: [{ name: "grpc", containerPort: 50051, protocol: "TCP" }] },
   ], "in-memory patch");
   const problems = deploymentProblems(objects.filter((o) => !(o.kind === "PodDisruptionBudget" && o.metadata.name === "perms-silo")));
   expectProblems(problems, [/^silo: rollingUpdate.maxUnavailable is 1/, /^silo: .*no fixed tag/, /^silo: .*no cpu limit/,
     /^silo: .*no memory limit/, /^silo: readinessProbe is not a grpc probe/, /^silo: terminationGracePeriodSeconds 40 is not longer than preStop 15 s \+ shutdown timeout 25 s/,
-    /^silo: .*readOnlyRootFilesystem/, /^silo: no PodDisruptionBudget/]);
+    /^silo: .*readOnlyRootFilesystem/, /^silo: no PodDisruptionBudget/, /^silo: silo has no container port named metrics/]);
   assert.ok(!problems.some((p) => p.startsWith("gateway:")), "the gateway is untouched");
   // And the broken Deployment still passes the schema: these properties are the checks' job, not the schema's.
   validateObject(d);
@@ -205,13 +207,16 @@ test("a gateway Deployment missing what issue #8 asks for is reported, one probl
     { op: "remove", path: `${c}/resources/requests` },
     { op: "add", path: `${c}/env/-`, value: { name: "Perms__Cluster__Self", value: "$(POD_IP):50051" } },
     { op: "add", path: `${c}/env/-`, value: { name: "Perms__Database__ConnectionString", value: "Host=x" } },
+    { op: "add", path: `${c}/env/-`, value: { name: "Perms__Metrics__Port", value: "9100" } },
+    { op: "replace", path: "/spec/template/metadata/annotations/prometheus.io~1port", value: "9090" },
   ], "in-memory patch");
   const problems = deploymentProblems(objects.filter((o) => !(o.metadata.name === "perms-gateway" && ["PodDisruptionBudget", "HorizontalPodAutoscaler"].includes(o.kind))));
   expectProblems(problems, [/^gateway: rollingUpdate.maxUnavailable is 1/, /^gateway: livenessProbe must ask the "liveness"/,
     /^gateway: readinessProbe asks for health service liveness/, /^gateway: terminationGracePeriodSeconds 20 is not longer than preStop 5 s \+ shutdown timeout 15 s/,
     /^gateway: pod securityContext.runAsNonRoot/, /^gateway: .*capabilities do not drop ALL/, /^gateway: .*no cpu request/,
     /^gateway: Perms__Cluster__Self is set/, /^gateway: Perms__Database__ConnectionString is set/,
-    /^gateway: no PodDisruptionBudget/, /^gateway: no HorizontalPodAutoscaler/]);
+    /^gateway: no PodDisruptionBudget/, /^gateway: no HorizontalPodAutoscaler/,
+    /^gateway: gateway's metrics port is 9464, but Perms:Metrics:Port is 9100/, /^gateway: prometheus.io\/port is 9090, not the metrics port 9100/]);
   assert.ok(!problems.some((p) => p.startsWith("silo:")), "the silo is untouched");
   validateObject(g);
 });

@@ -1,8 +1,12 @@
 using System.Diagnostics.Metrics;
+using Perms.Cluster;
 
 namespace Perms.Gateway.Routing;
 
-/// <summary>Routing counters (meter <c>Perms.Routing</c>).</summary>
+/// <summary>
+/// Routing counters and the cluster view's size (meter <c>Perms.Routing</c>). The view size is observed only once a
+/// <see cref="ClusterRouter"/> exists, i.e. in a cluster: a silo alone exports no <c>perms.cluster.view.silos</c>.
+/// </summary>
 public sealed class RoutingMetrics
 {
     /// <summary>The meter's name.</summary>
@@ -12,6 +16,7 @@ public sealed class RoutingMetrics
     private readonly Counter<long> _retried;
     private readonly Counter<long> _nonOwner;
     private readonly Counter<long> _suspected;
+    private Func<ClusterView>? _view;
 
     /// <summary>Creates the counters on a meter of <paramref name="meterFactory"/> (or a standalone meter when null).</summary>
     public RoutingMetrics(IMeterFactory? meterFactory)
@@ -21,6 +26,8 @@ public sealed class RoutingMetrics
         _retried = meter.CreateCounter<long>("perms.routing.retried", description: "Calls retried on the next silo after a transport failure.");
         _nonOwner = meter.CreateCounter<long>("perms.routing.non_owner_answers", description: "Answers marked perms-placement: non-owner.");
         _suspected = meter.CreateCounter<long>("perms.routing.suspected", description: "Times a silo became suspected after a transport failure.");
+        meter.CreateObservableGauge("perms.cluster.view.silos", ObserveViewSize, description: "Silos in this process's cluster view (the membership routing uses).");
+        meter.CreateObservableGauge("perms.cluster.view.version", ObserveViewVersion, description: "The version of this process's cluster view (it grows with every change).");
     }
 
     /// <summary>A call or batch part was forwarded.</summary>
@@ -34,4 +41,13 @@ public sealed class RoutingMetrics
 
     /// <summary>A silo became suspected.</summary>
     public void Suspected() => _suspected.Add(1);
+
+    /// <summary>Observes <paramref name="view"/> (the router's) for the view gauges.</summary>
+    public void ObserveView(Func<ClusterView> view) => Volatile.Write(ref _view, view);
+
+    private IEnumerable<Measurement<int>> ObserveViewSize() =>
+        Volatile.Read(ref _view) is { } view ? [new Measurement<int>(view().Silos.Length)] : [];
+
+    private IEnumerable<Measurement<long>> ObserveViewVersion() =>
+        Volatile.Read(ref _view) is { } view ? [new Measurement<long>(view().Version)] : [];
 }

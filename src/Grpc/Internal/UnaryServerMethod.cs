@@ -6,6 +6,7 @@ namespace Perms.Grpc.Internal;
 /// <summary>Serves one unary method: its <see cref="HandleAsync"/> is the endpoint's request delegate, bound once.</summary>
 internal sealed class UnaryServerMethod<TRequest, TResponse>(
     string method,
+    GrpcMethodTags tags,
     MessageParser<TRequest> parser,
     GrpcUnaryHandler<TRequest, TResponse> handler,
     GrpcServerRuntime runtime,
@@ -16,7 +17,7 @@ internal sealed class UnaryServerMethod<TRequest, TResponse>(
     private Func<GrpcCallContext, Task>? _execute;
 
     public Task HandleAsync(HttpContext httpContext) =>
-        GrpcServerCall.HandleAsync(httpContext, runtime, method, _execute ??= ExecuteAsync);
+        GrpcServerCall.HandleAsync(httpContext, runtime, tags, method, _execute ??= ExecuteAsync);
 
     private async Task ExecuteAsync(GrpcCallContext context)
     {

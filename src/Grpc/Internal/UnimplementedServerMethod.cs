@@ -10,8 +10,11 @@ internal sealed class UnimplementedServerMethod(GrpcServerRuntime runtime)
 
     public Task HandleAsync(HttpContext httpContext)
     {
+        var started = runtime.TimeProvider.GetTimestamp();
+        var metrics = runtime.Metrics;
         if (!GrpcServerProtocol.TryAccept(httpContext, runtime))
         {
+            metrics.Record(metrics.Unknown, GrpcStatusCode.Internal, runtime.TimeProvider, started);
             return Task.CompletedTask;
         }
 
@@ -19,6 +22,9 @@ internal sealed class UnimplementedServerMethod(GrpcServerRuntime runtime)
         GrpcServerLog.Unimplemented(runtime.Logger, path);
         var quoted = path.Length <= MaxQuotedPath ? path : string.Concat(path.AsSpan(0, MaxQuotedPath), "...");
         GrpcServerProtocol.WriteTrailersOnly(httpContext.Response, GrpcStatusCode.Unimplemented, "unknown service or method " + quoted);
+
+        // The path is the caller's: it is not a tag (unbounded cardinality); every unknown path counts as "_OTHER".
+        metrics.Record(metrics.Unknown, GrpcStatusCode.Unimplemented, runtime.TimeProvider, started);
         return Task.CompletedTask;
     }
 }

@@ -74,6 +74,9 @@ public sealed class PermsServerFixture : IAsyncLifetime
     /// <summary>The port the silo listens on.</summary>
     public int Port => _silo?.Port ?? 0;
 
+    /// <summary>The silo's Prometheus endpoint (GET /metrics on its own port).</summary>
+    public Uri MetricsAddress => _silo?.MetricsAddress ?? throw new InvalidOperationException("The silo has not started.");
+
     /// <summary>The caller token (43 characters, base64url of 32 random bytes).</summary>
     public string Token { get; private set; } = "";
 
