@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using Perms.Api.V1;
+using Perms.Gateway.Auditing;
+using Perms.Gateway.Tracing;
 using Perms.Gateway.Validation;
 using Perms.Grains.Interfaces.Checks;
 using Perms.Grains.Interfaces.Errors;
@@ -9,25 +12,38 @@ namespace Perms.Gateway.Api;
 /// <summary>
 /// perms.v1.PermissionService: validates each request, asks the silo's <see cref="IPermissionChecker"/>, and maps
 /// the answer. Failures become precise statuses, never decisions: UNAVAILABLE, FAILED_PRECONDITION,
-/// INVALID_ARGUMENT (naming the field).
+/// INVALID_ARGUMENT (naming the field). This is where a silo decides: each decision is an audit line when
+/// <see cref="AuditOptions.Enabled"/>, and each call a span (<see cref="PermsActivitySource"/>) when something listens.
 /// </summary>
-public sealed class PermissionApi(IPermissionChecker checker)
+/// <param name="checker">The silo's checker.</param>
+/// <param name="audit">The audit log; null or disabled: nothing is logged per check.</param>
+public sealed class PermissionApi(IPermissionChecker checker, AuditLog? audit = null)
 {
     /// <summary>The gRPC service name.</summary>
     public const string ServiceName = "perms.v1.PermissionService";
+
+    // Null unless auditing is on: the hot path pays one null check.
+    private readonly AuditLog? _audit = audit is { IsEnabled: true } ? audit : null;
 
     /// <summary>CheckPermission.</summary>
     public async ValueTask<CheckPermissionResponse> CheckPermissionAsync(CheckPermissionRequest request, GrpcCallContext context)
     {
         ThrowIfInvalid(Validate(request));
+        using var activity = StartActivity(PermsActivitySource.Check, request.UserId, request.OrganizationId);
+        var consistency = ToConsistency(request.Consistency);
         try
         {
-            var result = await checker.CheckOrganizationAsync(request.UserId, request.OrganizationId, ApiMapper.ToRequest(request.Permissions), ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false);
+            var result = await checker.CheckOrganizationAsync(request.UserId, request.OrganizationId, ApiMapper.ToRequest(request.Permissions), consistency, context.CancellationToken).ConfigureAwait(false);
+            _audit?.Decision(CallerOf(context), "CheckPermission", request.UserId, request.OrganizationId, request.Permissions, consistency, result);
+            Tag(activity, result);
             return ApiMapper.ToResponse(result, request.Explain);
         }
         catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
         {
-            throw ToStatus(e);
+            var status = ToStatus(e);
+            _audit?.Error(CallerOf(context), "CheckPermission", request.UserId, request.OrganizationId, request.Permissions, consistency, status.Code, status.Detail);
+            activity?.SetStatus(ActivityStatusCode.Error, status.Detail);
+            throw status;
         }
     }
 
@@ -35,6 +51,9 @@ public sealed class PermissionApi(IPermissionChecker checker)
     public async ValueTask<CheckPermissionsResponse> CheckPermissionsAsync(CheckPermissionsRequest request, GrpcCallContext context)
     {
         ThrowIfInvalid(ValidateBatch(request));
+        using var activity = PermsActivitySource.Source.StartActivity(PermsActivitySource.CheckBatch);
+        activity?.SetTag("perms.batch_size", request.Checks.Count);
+        var caller = _audit is null ? null : CallerOf(context);
 
         // Start every check first so cold ones load concurrently; warm ones are already complete.
         var pending = new ValueTask<CheckResult>?[request.Checks.Count];
@@ -64,17 +83,29 @@ public sealed class PermissionApi(IPermissionChecker checker)
         {
             if (pending[i] is not { } task)
             {
-                response.Results.Add(new CheckOutcome { Error = errors[i]! });
+                var error = errors[i]!;
+                if (_audit is not null && error.Code != (int)GrpcStatusCode.InvalidArgument)
+                {
+                    // A malformed item is not a check; one that failed to start (no state) is, like the others, in order.
+                    var failed = request.Checks[i];
+                    _audit.Error(caller, "CheckPermissions", failed.UserId, failed.OrganizationId, failed.Permissions, ToConsistency(failed.Consistency), (GrpcStatusCode)error.Code, error.Message);
+                }
+
+                response.Results.Add(new CheckOutcome { Error = error });
                 continue;
             }
 
+            var check = request.Checks[i];
             try
             {
-                response.Results.Add(new CheckOutcome { Response = ApiMapper.ToResponse(await task.ConfigureAwait(false), request.Checks[i].Explain) });
+                var result = await task.ConfigureAwait(false);
+                _audit?.Decision(caller, "CheckPermissions", check.UserId, check.OrganizationId, check.Permissions, ToConsistency(check.Consistency), result);
+                response.Results.Add(new CheckOutcome { Response = ApiMapper.ToResponse(result, check.Explain) });
             }
             catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
             {
                 var status = ToStatus(e);
+                _audit?.Error(caller, "CheckPermissions", check.UserId, check.OrganizationId, check.Permissions, ToConsistency(check.Consistency), status.Code, status.Detail);
                 response.Results.Add(new CheckOutcome { Error = new CheckError { Code = (int)status.Code, Message = status.Detail } });
             }
         }
@@ -86,14 +117,21 @@ public sealed class PermissionApi(IPermissionChecker checker)
     public async ValueTask<CheckPermissionResponse> CheckPlatformPermissionAsync(CheckPlatformPermissionRequest request, GrpcCallContext context)
     {
         ThrowIfInvalid(Validate(request));
+        using var activity = StartActivity(PermsActivitySource.CheckPlatform, request.UserId, null);
+        var consistency = ToConsistency(request.Consistency);
         try
         {
-            var result = await checker.CheckPlatformAsync(request.UserId, ApiMapper.ToRequest(request.Permissions), ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false);
+            var result = await checker.CheckPlatformAsync(request.UserId, ApiMapper.ToRequest(request.Permissions), consistency, context.CancellationToken).ConfigureAwait(false);
+            _audit?.Decision(CallerOf(context), "CheckPlatformPermission", request.UserId, null, request.Permissions, consistency, result);
+            Tag(activity, result);
             return ApiMapper.ToResponse(result, request.Explain);
         }
         catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
         {
-            throw ToStatus(e);
+            var status = ToStatus(e);
+            _audit?.Error(CallerOf(context), "CheckPlatformPermission", request.UserId, null, request.Permissions, consistency, status.Code, status.Detail);
+            activity?.SetStatus(ActivityStatusCode.Error, status.Detail);
+            throw status;
         }
     }
 
@@ -101,13 +139,16 @@ public sealed class PermissionApi(IPermissionChecker checker)
     public async ValueTask<GetMembershipsResponse> GetMembershipsAsync(GetMembershipsRequest request, GrpcCallContext context)
     {
         ThrowIfInvalid(Validate(request));
+        using var activity = StartActivity(PermsActivitySource.Memberships, request.UserId, null);
         try
         {
             return ApiMapper.ToResponse(await checker.GetMembershipsAsync(request.UserId, ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
         {
-            throw ToStatus(e);
+            var status = ToStatus(e);
+            activity?.SetStatus(ActivityStatusCode.Error, status.Detail);
+            throw status;
         }
     }
 
@@ -115,13 +156,16 @@ public sealed class PermissionApi(IPermissionChecker checker)
     public async ValueTask<GetEffectivePermissionsResponse> GetEffectivePermissionsAsync(GetEffectivePermissionsRequest request, GrpcCallContext context)
     {
         ThrowIfInvalid(Validate(request));
+        using var activity = StartActivity(PermsActivitySource.Effective, request.UserId, request.OrganizationId);
         try
         {
             return ApiMapper.ToResponse(await checker.GetEffectivePermissionsAsync(request.UserId, request.OrganizationId, ToConsistency(request.Consistency), context.CancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is StateUnavailableException or InvalidStateException)
         {
-            throw ToStatus(e);
+            var status = ToStatus(e);
+            activity?.SetStatus(ActivityStatusCode.Error, status.Detail);
+            throw status;
         }
     }
 
@@ -179,6 +223,36 @@ public sealed class PermissionApi(IPermissionChecker checker)
         if (error is not null)
         {
             throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, error);
+        }
+    }
+
+    private static string? CallerOf(GrpcCallContext context) => CallerFeature.Of(context.HttpContext);
+
+    private static Activity? StartActivity(string name, string userId, string? organizationId)
+    {
+        var activity = PermsActivitySource.Source.StartActivity(name);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("perms.user_id", userId);
+            if (organizationId is not null)
+            {
+                activity.SetTag("perms.organization_id", organizationId);
+            }
+        }
+
+        return activity;
+    }
+
+    private static void Tag(Activity? activity, CheckResult result)
+    {
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("perms.allowed", result.Decision.Allowed);
+            activity.SetTag("perms.reason", AuditLog.ReasonName(result.Decision.Reason));
+            if (result.Decision.GrantedByRole is { } role)
+            {
+                activity.SetTag("perms.granted_by_role", role);
+            }
         }
     }
 

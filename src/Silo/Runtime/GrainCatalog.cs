@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using Perms.Gateway.Tracing;
 using Perms.Grains.Activation;
 using Perms.Grains.Data;
 using Perms.Grains.Interfaces.Errors;
@@ -73,6 +75,31 @@ public sealed class GrainCatalog<TGrain> : IDisposable
     public long EstimatedBytes => Interlocked.Read(ref _estimatedBytes);
 
     /// <summary>
+    /// Up to <paramref name="max"/> keys of current activations (loads in flight included), in no particular order,
+    /// for operators (the admin API). Reads only as many entries as it returns; takes no lock.
+    /// </summary>
+    public IReadOnlyList<string> SampleKeys(int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(max);
+        var keys = new List<string>(Math.Min(max, 64));
+        if (max == 0)
+        {
+            return keys;
+        }
+
+        foreach (var (key, _) in _activations)
+        {
+            keys.Add(key);
+            if (keys.Count == max)
+            {
+                break;
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>
     /// The grain for <paramref name="key"/>, activating it if needed. Warm and fresh: returns synchronously, takes no
     /// lock and allocates nothing.
     /// </summary>
@@ -119,6 +146,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
     public async Task<TGrain> LoadUncachedAsync(string key, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
+        using var span = StartLoadActivity(key, Activity.Current?.Context ?? default, uncached: true);
         using var timeout = new CancellationTokenSource(_options.LoadTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token, cancellationToken);
         try
@@ -135,7 +163,9 @@ public sealed class GrainCatalog<TGrain> : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             _metrics.LoadFailed(GrainType);
-            throw Map(e, key, timedOut: e is TimeoutException || (timeout.IsCancellationRequested && !_shutdown.IsCancellationRequested));
+            var failure = Map(e, key, timedOut: e is TimeoutException || (timeout.IsCancellationRequested && !_shutdown.IsCancellationRequested));
+            span?.SetStatus(ActivityStatusCode.Error, failure.Message);
+            throw failure;
         }
     }
 
@@ -329,18 +359,20 @@ public sealed class GrainCatalog<TGrain> : IDisposable
     private Task<TGrain> StartLoad(GrainActivation<TGrain> activation)
     {
         // The load is shared by every caller and outlives the request that started it: it must not carry that
-        // request's ambient state (AsyncLocals, the tracing Activity).
+        // request's ambient state (AsyncLocals, the tracing Activity). Its span names that request as its parent, explicitly.
+        var parent = PermsActivitySource.Source.HasListeners() ? Activity.Current?.Context ?? default : default;
         using (ExecutionContext.SuppressFlow())
         {
-            return Task.Run(() => LoadAsync(activation));
+            return Task.Run(() => LoadAsync(activation, parent));
         }
     }
 
-    private async Task<TGrain> LoadAsync(GrainActivation<TGrain> activation)
+    private async Task<TGrain> LoadAsync(GrainActivation<TGrain> activation, ActivityContext parent)
     {
         var started = _time.GetTimestamp();
         TGrain? installed = null;
         Exception? failure = null;
+        using var span = StartLoadActivity(activation.Key, parent, uncached: false);
         try
         {
             using var timeout = new CancellationTokenSource(_options.LoadTimeout, _time);
@@ -358,6 +390,7 @@ public sealed class GrainCatalog<TGrain> : IDisposable
             {
                 failure = Map(e, activation.Key, timedOut: e is TimeoutException || (timeout.IsCancellationRequested && !_shutdown.IsCancellationRequested));
                 _metrics.LoadFailed(GrainType);
+                span?.SetStatus(ActivityStatusCode.Error, failure.Message);
                 throw failure;
             }
         }
@@ -367,6 +400,20 @@ public sealed class GrainCatalog<TGrain> : IDisposable
             // load again and be collected.
             Complete(activation, installed, failure);
         }
+    }
+
+    /// <summary>The span of one load (<see cref="PermsActivitySource.GrainLoad"/>); null when nothing listens.</summary>
+    private Activity? StartLoadActivity(string key, ActivityContext parent, bool uncached)
+    {
+        var activity = PermsActivitySource.Source.StartActivity(PermsActivitySource.GrainLoad, ActivityKind.Internal, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("perms.grain.type", GrainType);
+            activity.SetTag("perms.grain.key", key);
+            activity.SetTag("perms.grain.uncached", uncached);
+        }
+
+        return activity;
     }
 
     private void Complete(GrainActivation<TGrain> activation, TGrain? grain, Exception? failure)

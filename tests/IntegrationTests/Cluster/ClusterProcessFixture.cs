@@ -126,9 +126,11 @@ public sealed class ClusterProcessFixture : IAsyncLifetime
     /// Starts <paramref name="silos"/> silos (side by side, as a Deployment does) and a gateway over this data, with a
     /// membership schema of their own, and returns once every process's view holds every silo.
     /// </summary>
-    internal async Task<ProcessCluster> StartClusterAsync(int silos)
+    /// <param name="silos">How many silos.</param>
+    /// <param name="environment">Extra configuration of every process (e.g. <c>Logging__Console__FormatterName</c>).</param>
+    internal async Task<ProcessCluster> StartClusterAsync(int silos, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var cluster = new ProcessCluster(this, "perms_cluster_" + Guid.NewGuid().ToString("N")[..12]);
+        var cluster = new ProcessCluster(this, "perms_cluster_" + Guid.NewGuid().ToString("N")[..12], environment);
         try
         {
             await cluster.StartAsync(silos);

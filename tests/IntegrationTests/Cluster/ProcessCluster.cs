@@ -18,12 +18,14 @@ internal sealed partial class ProcessCluster : IAsyncDisposable
 
     private readonly ClusterProcessFixture _fixture;
     private readonly string _membershipSchema;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
     private readonly List<SiloProcess> _silos = [];
 
-    internal ProcessCluster(ClusterProcessFixture fixture, string membershipSchema)
+    internal ProcessCluster(ClusterProcessFixture fixture, string membershipSchema, IReadOnlyDictionary<string, string>? environment = null)
     {
         _fixture = fixture;
         _membershipSchema = membershipSchema;
+        _environment = environment;
     }
 
     /// <summary>Every silo started so far, killed ones included, in start order.</summary>
@@ -41,8 +43,19 @@ internal sealed partial class ProcessCluster : IAsyncDisposable
     /// <summary>Every running process: the silos, then the gateway.</summary>
     public IEnumerable<SiloProcess> RunningProcesses => _silos.Where(s => s.IsRunning).Append(Gateway).Where(p => p is { IsRunning: true });
 
-    /// <summary>The cluster configuration every process shares.</summary>
-    private Dictionary<string, string> ClusterEnvironment() => new()
+    /// <summary>The cluster configuration every process shares (plus the extra configuration the test gave).</summary>
+    private Dictionary<string, string> ClusterEnvironment()
+    {
+        var environment = BaseEnvironment();
+        foreach (var (name, value) in _environment ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
+        return environment;
+    }
+
+    private Dictionary<string, string> BaseEnvironment() => new()
     {
         ["Perms__Auth__TokensPath"] = _fixture.TokensPath,
         ["Perms__Cluster__Provider"] = "postgres",
