@@ -35,6 +35,22 @@ public sealed class CallerTokenSet
         return match;
     }
 
+    /// <summary>Whether a token of this set is also in <paramref name="other"/> (e.g. an admin token that is a caller token).</summary>
+    internal bool SharesTokenWith(CallerTokenSet other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var shared = false;
+        foreach (var (_, digest) in _entries)
+        {
+            foreach (var (_, otherDigest) in other._entries)
+            {
+                shared |= CryptographicOperations.FixedTimeEquals(digest, otherDigest);
+            }
+        }
+
+        return shared;
+    }
+
     /// <summary>Reads tokens from a directory (one file per service) or a file (<c>service token</c> lines).</summary>
     /// <exception cref="InvalidDataException">Nothing usable, a token too short, or a service named twice; the message names the file and line.</exception>
     public static CallerTokenSet Load(string path, int minimumLength)

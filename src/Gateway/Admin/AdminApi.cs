@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text;
+using Google.Protobuf.WellKnownTypes;
+using Perms.Api.Admin.V1;
+using Perms.Cluster;
+using Perms.Gateway.Routing;
+using Perms.Gateway.Validation;
+using Perms.Grains.Interfaces.Admin;
+using Perms.Grains.Interfaces.Policy;
+using Perms.Grpc;
+
+namespace Perms.Gateway.Admin;
+
+/// <summary>
+/// perms.admin.v1.AdminService: maps the admin messages to <see cref="ISiloAdministration"/> (this silo's grains and
+/// policy) and the cluster view to the router's. In a gateway process there is no <see cref="ISiloAdministration"/>:
+/// GetClusterView answers, everything else is FAILED_PRECONDITION ("this is a gateway; call a silo"). Authentication
+/// happens before these handlers (<see cref="AdminAuthenticator"/>); every field is validated here (INVALID_ARGUMENT
+/// naming it).
+/// </summary>
+public sealed class AdminApi
+{
+    /// <summary>The gRPC service name.</summary>
+    public const string ServiceName = "perms.admin.v1.AdminService";
+
+    /// <summary>Keys sampled per grain type when the request says 0.</summary>
+    public const int DefaultSampleSize = 20;
+
+    /// <summary>The most keys sampled per grain type.</summary>
+    public const int MaxSampleSize = 1000;
+
+    /// <summary>What a gateway process answers to the silo-only methods.</summary>
+    public const string GatewayMessage = "this is a gateway (perms-gateway): it holds no grains and no policy; call a silo (perms admin … --address SILO, or --all-silos)";
+
+    private readonly ISiloAdministration? _silo;
+    private readonly ClusterOptions _cluster;
+    private readonly ClusterRouter? _router;
+    private readonly string _self;
+
+    /// <summary>Creates the API.</summary>
+    /// <param name="silo">This silo's operations; null in a gateway process.</param>
+    /// <param name="cluster">The cluster options (a silo's <c>Self</c> already derived).</param>
+    /// <param name="router">The router when clustered; null for a silo alone.</param>
+    public AdminApi(ISiloAdministration? silo, ClusterOptions cluster, ClusterRouter? router)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        _silo = silo;
+        _cluster = cluster;
+        _router = cluster.IsClustered ? router : null;
+        _self = _router?.Self?.ToString() ?? (silo is not null ? cluster.Self : null) ?? string.Empty;
+    }
+
+    /// <summary>ListActivations.</summary>
+    public ValueTask<ListActivationsResponse> ListActivationsAsync(ListActivationsRequest request, GrpcCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var silo = Silo();
+        if (request.SampleSize is < 0 or > MaxSampleSize)
+        {
+            throw Invalid(string.Create(CultureInfo.InvariantCulture, $"sample_size is {request.SampleSize}; give 0 (for {DefaultSampleSize}) to {MaxSampleSize}"));
+        }
+
+        var response = new ListActivationsResponse { Silo = _self };
+        foreach (var summary in silo.ListActivations(request.SampleSize == 0 ? DefaultSampleSize : request.SampleSize))
+        {
+            response.GrainTypes.Add(new GrainTypeActivations
+            {
+                GrainType = summary.GrainType,
+                Count = summary.Count,
+                EstimatedBytes = summary.EstimatedBytes,
+                SampleKeys = { summary.SampleKeys },
+            });
+        }
+
+        return ValueTask.FromResult(response);
+    }
+
+    /// <summary>DeactivateUser.</summary>
+    public ValueTask<DeactivateUserResponse> DeactivateUserAsync(DeactivateUserRequest request, GrpcCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var silo = Silo();
+        if (RequestValidator.Id(request.UserId, "user_id") is { } error)
+        {
+            throw Invalid(error);
+        }
+
+        return ValueTask.FromResult(new DeactivateUserResponse { Deactivated = silo.DeactivateUser(request.UserId), Silo = _self });
+    }
+
+    /// <summary>DeactivateOrganization.</summary>
+    public ValueTask<DeactivateOrganizationResponse> DeactivateOrganizationAsync(DeactivateOrganizationRequest request, GrpcCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var silo = Silo();
+        if (RequestValidator.Id(request.OrganizationId, "organization_id") is { } error)
+        {
+            throw Invalid(error);
+        }
+
+        var result = silo.DeactivateOrganization(request.OrganizationId);
+        return ValueTask.FromResult(new DeactivateOrganizationResponse
+        {
+            OrganizationDeactivated = result.OrganizationDeactivated,
+            UsersDeactivated = result.UsersDeactivated,
+            Silo = _self,
+        });
+    }
+
+    /// <summary>FlushAll.</summary>
+    public ValueTask<FlushAllResponse> FlushAllAsync(FlushAllRequest request, GrpcCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = Silo().FlushAll();
+        return ValueTask.FromResult(new FlushAllResponse
+        {
+            UsersDeactivated = result.UsersDeactivated,
+            OrganizationsDeactivated = result.OrganizationsDeactivated,
+            Silo = _self,
+        });
+    }
+
+    /// <summary>GetPolicy.</summary>
+    public ValueTask<GetPolicyResponse> GetPolicyAsync(GetPolicyRequest request, GrpcCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var policy = Silo().Policy;
+        var document = policy.Document;
+        var response = new GetPolicyResponse
+        {
+            Source = policy.Path is null ? "built-in" : "file",
+            Path = policy.Path ?? string.Empty,
+            Sha256 = policy.Sha256,
+            LoadedAt = Timestamp.FromDateTimeOffset(policy.LoadedAt),
+            Text = request.IncludeText ? Encoding.UTF8.GetString(policy.Bytes.Span) : string.Empty,
+            OrganizationRoles = { document.Organization.Roles.Select(r => r.Name) },
+            AdminRoles = { document.Admin.Roles.Select(r => r.Name) },
+            DynamicAccessControl = document.DynamicAccessControl,
+            BanMode = document.BanMode == BanMode.Ignore ? "ignore" : "deny",
+            Silo = _self,
+        };
+        return ValueTask.FromResult(response);
+    }
+
+    /// <summary>GetClusterView: this process's view (a gateway answers too).</summary>
+    public ValueTask<GetClusterViewResponse> GetClusterViewAsync(GetClusterViewRequest request, GrpcCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var response = new GetClusterViewResponse
+        {
+            Clustered = _cluster.IsClustered,
+            Provider = _cluster.Provider.ToLowerInvariant(),
+            Self = _self,
+            Role = _silo is null ? "gateway" : "silo",
+        };
+        if (_router is { } router)
+        {
+            var view = router.View;
+            response.Version = view.Version;
+            foreach (var silo in view.Silos)
+            {
+                response.Silos.Add(new ClusterSilo { Address = silo.ToString(), Suspected = router.IsSuspected(silo), Self = silo == router.Self });
+            }
+        }
+
+        return ValueTask.FromResult(response);
+    }
+
+    private ISiloAdministration Silo() =>
+        _silo ?? throw new GrpcStatusException(GrpcStatusCode.FailedPrecondition, GatewayMessage);
+
+    private static GrpcStatusException Invalid(string message) => new(GrpcStatusCode.InvalidArgument, message);
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Perms.Cluster;
+using Perms.Gateway.Auth;
+using Perms.Gateway.Routing;
+using Perms.Grains.Interfaces.Admin;
+
+namespace Perms.Gateway.Admin;
+
+/// <summary>Registers the admin API (configuration section <c>Perms:Admin</c>).</summary>
+public static class AdminServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds and validates <see cref="AdminAuthenticationOptions"/> at start-up, and registers
+    /// <see cref="AdminAuthenticator"/> and <see cref="AdminApi"/>. A silo registers its
+    /// <see cref="ISiloAdministration"/> too; without one (a gateway process) only GetClusterView answers. Call after
+    /// <c>AddPermsGateway</c> and <c>AddClusterRouting</c>. Idempotent.
+    /// </summary>
+    public static IServiceCollection AddPermsAdmin(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<AdminAuthenticationOptions>().Bind(configuration.GetSection(AdminAuthenticationOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdminAuthenticationOptions>>(new AdminAuthenticationOptionsValidator(configuration)));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new AdminAuthenticator(
+            sp.GetRequiredService<IOptions<AdminAuthenticationOptions>>(),
+            sp.GetService<CallerAuthenticator>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AdminAuthenticator>>()));
+        services.TryAddSingleton(sp =>
+        {
+            var cluster = sp.GetService<IOptions<ClusterOptions>>()?.Value ?? new ClusterOptions();
+            return new AdminApi(sp.GetService<ISiloAdministration>(), cluster, cluster.IsClustered ? sp.GetService<ClusterRouter>() : null);
+        });
+        return services;
+    }
+}

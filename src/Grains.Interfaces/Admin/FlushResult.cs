@@ -1,0 +1,6 @@
+namespace Perms.Grains.Interfaces.Admin;
+
+/// <summary>What a flush removed.</summary>
+/// <param name="UsersDeactivated">User grains removed.</param>
+/// <param name="OrganizationsDeactivated">Organization grains removed.</param>
+public sealed record FlushResult(int UsersDeactivated, int OrganizationsDeactivated);

@@ -1,0 +1,370 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Perms.Api.Admin.V1;
+using Perms.Api.V1;
+using Perms.IntegrationTests.Api;
+using Perms.IntegrationTests.Cluster;
+using Perms.IntegrationTests.Infrastructure;
+using Perms.Grpc;
+
+namespace Perms.IntegrationTests.Operations;
+
+/// <summary>
+/// Issue #9, admin operations, against real silo processes over the cluster tests' data (300 users in org-0): checks
+/// activate user grains, the admin API lists them, a deactivated user is loaded again by its next check, a flush empties
+/// the silo, the policy hash is the SHA-256 of the policy file, tokens are checked (none, a caller's, the API off), and
+/// the <c>perms admin</c> CLI run as a process — against one silo and, with <c>--all-silos</c>, a two-silo cluster.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class AdminTests : IClassFixture<ClusterProcessFixture>, IDisposable
+{
+    private const string Admin = "/perms.admin.v1.AdminService/";
+    private const string CheckPath = "/perms.v1.PermissionService/CheckPermission";
+
+    private readonly ClusterProcessFixture _fixture;
+    private readonly string _directory = Directory.CreateTempSubdirectory("perms-admin-tests-").FullName;
+    private readonly string _adminToken = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    public AdminTests(ClusterProcessFixture fixture)
+    {
+        _fixture = fixture;
+        AdminTokensPath = Path.Combine(_directory, "admin-tokens");
+        File.WriteAllText(AdminTokensPath, $"# operators\nops {_adminToken}\n");
+        AdminTokenFile = Path.Combine(_directory, "admin-token");
+        File.WriteAllText(AdminTokenFile, _adminToken + "\n");
+    }
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private string AdminTokensPath { get; }
+
+    private string AdminTokenFile { get; }
+
+    private GrpcCallOptions AdminCall => new() { Headers = [new("authorization", $"Bearer {_adminToken}")], Timeout = TimeSpan.FromSeconds(10) };
+
+    private GrpcCallOptions CallerCall => new() { Headers = [_fixture.CallerAuthorization], Timeout = TimeSpan.FromSeconds(10) };
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private Dictionary<string, string> SiloEnvironment(bool admin = true)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Perms__Auth__TokensPath"] = _fixture.TokensPath,
+            ["Perms__Database__ConnectionString"] = _fixture.ReaderConnectionString,
+            ["Perms__Database__Schema"] = ClusterProcessFixture.Schema,
+            ["Perms__Policy__Path"] = ClusterProcessFixture.PolicyPath,
+            ["Perms__Events__Enabled"] = "false",
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__LogLevel__Microsoft"] = "Warning",
+        };
+        if (admin)
+        {
+            environment["Perms__Admin__TokensPath"] = AdminTokensPath;
+        }
+
+        return environment;
+    }
+
+    private Dictionary<string, string> ClusterEnvironment(Dictionary<string, string> environment, string membershipSchema)
+    {
+        environment["Perms__Cluster__Provider"] = "postgres";
+        environment["Perms__Cluster__Postgres__ConnectionString"] = _fixture.OwnerConnectionString;
+        environment["Perms__Cluster__Postgres__Schema"] = membershipSchema;
+        environment["Perms__Cluster__Postgres__HeartbeatInterval"] = "00:00:01";
+        environment["Perms__Cluster__Postgres__SuspicionTimeout"] = "00:00:03";
+        environment["Perms__Cluster__Token"] = _fixture.ClusterToken;
+        return environment;
+    }
+
+    private static async Task CheckAsync(GrpcChannel channel, GrpcCallOptions options, int i)
+    {
+        var response = await channel.CallUnaryAsync(CheckPath, ClusterProcessFixture.Check(i), CheckPermissionResponse.Parser, options, Token);
+        Assert.Null(ClusterProcessFixture.Verify(i, response));
+    }
+
+    private Task<TResponse> AdminAsync<TRequest, TResponse>(GrpcChannel channel, string method, TRequest request, Google.Protobuf.MessageParser<TResponse> parser, GrpcCallOptions? options = null)
+        where TRequest : Google.Protobuf.IMessage<TRequest>
+        where TResponse : Google.Protobuf.IMessage<TResponse> =>
+        channel.CallUnaryAsync(Admin + method, request, parser, options ?? AdminCall, Token);
+
+    private async Task<GrainTypeActivations> UsersAsync(GrpcChannel channel, int sample = 1000) =>
+        (await AdminAsync(channel, "ListActivations", new ListActivationsRequest { SampleSize = sample }, ListActivationsResponse.Parser)).GrainTypes.Single(t => t.GrainType == "user");
+
+    private static Task<ChildProcessResult> CliAsync(params string[] args) =>
+        CliAsync(null, args);
+
+    private static Task<ChildProcessResult> CliAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Release";
+        var dll = Path.Combine(TestEnvironment.RepositoryRoot, "src", "Silo", "bin", configuration, "net10.0", "Perms.Silo.dll");
+        var variables = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["DOTNET_NOLOGO"] = "1" };
+        if (!variables.ContainsKey("PERMS_ADMIN_TOKEN"))
+        {
+            variables["PERMS_ADMIN_TOKEN"] = null;
+        }
+
+        return ChildProcess.RunAsync("dotnet", [dll, "admin", .. args], TestEnvironment.RepositoryRoot, variables, TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
+    public async Task Checks_activate_users_that_the_admin_api_lists_deactivates_and_flushes()
+    {
+        await using var silo = await SiloProcess.StartAsync(SiloEnvironment());
+        using var channel = new GrpcChannel(silo.HttpAddress);
+        Assert.Equal(0, (await UsersAsync(channel)).Count);
+
+        for (var i = 0; i < 10; i++)
+        {
+            await CheckAsync(channel, CallerCall, i);
+        }
+
+        var users = await UsersAsync(channel);
+        Assert.Equal(10, users.Count);
+        Assert.True(users.EstimatedBytes > 0);
+        Assert.Equal(Enumerable.Range(0, 10).Select(ClusterProcessFixture.UserId), users.SampleKeys.Order(StringComparer.Ordinal));
+        Assert.Equal(3, (await UsersAsync(channel, sample: 3)).SampleKeys.Count);
+        Assert.Equal(10, (await UsersAsync(channel, sample: 0)).SampleKeys.Count);
+
+        // Deactivate one user: it leaves the listing, and its next check loads it again.
+        var deactivated = await AdminAsync(channel, "DeactivateUser", new DeactivateUserRequest { UserId = ClusterProcessFixture.UserId(4) }, DeactivateUserResponse.Parser);
+        Assert.True(deactivated.Deactivated);
+        users = await UsersAsync(channel);
+        Assert.Equal(9, users.Count);
+        Assert.DoesNotContain(ClusterProcessFixture.UserId(4), users.SampleKeys);
+        Assert.False((await AdminAsync(channel, "DeactivateUser", new DeactivateUserRequest { UserId = ClusterProcessFixture.UserId(4) }, DeactivateUserResponse.Parser)).Deactivated);
+        await CheckAsync(channel, CallerCall, 4);
+        Assert.Contains(ClusterProcessFixture.UserId(4), (await UsersAsync(channel)).SampleKeys);
+
+        // The organization: its members' grains go (the default policy has no dynamic roles: no organization grain).
+        var organization = await AdminAsync(channel, "DeactivateOrganization", new DeactivateOrganizationRequest { OrganizationId = ClusterProcessFixture.OrganizationId }, DeactivateOrganizationResponse.Parser);
+        Assert.False(organization.OrganizationDeactivated);
+        Assert.Equal(10, organization.UsersDeactivated);
+        Assert.Equal(0, (await UsersAsync(channel)).Count);
+
+        // Flush: everything goes; checks still answer right afterwards.
+        for (var i = 20; i < 25; i++)
+        {
+            await CheckAsync(channel, CallerCall, i);
+        }
+
+        var flush = await AdminAsync(channel, "FlushAll", new FlushAllRequest(), FlushAllResponse.Parser);
+        Assert.Equal(5, flush.UsersDeactivated);
+        Assert.Equal(0, (await UsersAsync(channel)).Count);
+        await CheckAsync(channel, CallerCall, 21);
+        Assert.Equal(1, (await UsersAsync(channel)).Count);
+    }
+
+    [Fact]
+    public async Task Bad_ids_and_sample_sizes_are_invalid_arguments_naming_the_field()
+    {
+        await using var silo = await SiloProcess.StartAsync(SiloEnvironment());
+        using var channel = new GrpcChannel(silo.HttpAddress);
+
+        var sample = await Assert.ThrowsAsync<GrpcStatusException>(() => AdminAsync(channel, "ListActivations", new ListActivationsRequest { SampleSize = 1001 }, ListActivationsResponse.Parser));
+        var user = await Assert.ThrowsAsync<GrpcStatusException>(() => AdminAsync(channel, "DeactivateUser", new DeactivateUserRequest(), DeactivateUserResponse.Parser));
+        var organization = await Assert.ThrowsAsync<GrpcStatusException>(() => AdminAsync(channel, "DeactivateOrganization", new DeactivateOrganizationRequest { OrganizationId = new string('x', 256) }, DeactivateOrganizationResponse.Parser));
+
+        Assert.Equal((GrpcStatusCode.InvalidArgument, "sample_size is 1001; give 0 (for 20) to 1000"), (sample.Code, sample.Detail));
+        Assert.Equal((GrpcStatusCode.InvalidArgument, "user_id is empty"), (user.Code, user.Detail));
+        Assert.Equal((GrpcStatusCode.InvalidArgument, "organization_id is longer than 255 bytes"), (organization.Code, organization.Detail));
+    }
+
+    [Fact]
+    public async Task The_policy_is_reported_with_the_sha256_of_its_file()
+    {
+        await using var silo = await SiloProcess.StartAsync(SiloEnvironment());
+        using var channel = new GrpcChannel(silo.HttpAddress);
+        var bytes = await File.ReadAllBytesAsync(ClusterProcessFixture.PolicyPath, Token);
+
+        var policy = await AdminAsync(channel, "GetPolicy", new GetPolicyRequest { IncludeText = true }, GetPolicyResponse.Parser);
+
+        Assert.Equal("file", policy.Source);
+        Assert.Equal(ClusterProcessFixture.PolicyPath, policy.Path);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), policy.Sha256);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(bytes), policy.Text);
+        Assert.Equal(["admin", "owner", "member"], policy.OrganizationRoles);
+        Assert.InRange(policy.LoadedAt.ToDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
+        var view = await AdminAsync(channel, "GetClusterView", new GetClusterViewRequest(), GetClusterViewResponse.Parser);
+        Assert.False(view.Clustered);
+        Assert.Equal("silo", view.Role);
+        Assert.Equal(silo.Address, view.Self);
+    }
+
+    [Fact]
+    public async Task Admin_calls_need_an_admin_token_and_are_refused_while_the_api_is_off()
+    {
+        await using var silo = await SiloProcess.StartAsync(SiloEnvironment());
+        await using var off = await SiloProcess.StartAsync(SiloEnvironment(admin: false));
+        using var channel = new GrpcChannel(silo.HttpAddress);
+        using var offChannel = new GrpcChannel(off.HttpAddress);
+
+        var none = await Assert.ThrowsAsync<GrpcStatusException>(() => AdminAsync(channel, "FlushAll", new FlushAllRequest(), FlushAllResponse.Parser, new GrpcCallOptions()));
+        var caller = await Assert.ThrowsAsync<GrpcStatusException>(() => AdminAsync(channel, "FlushAll", new FlushAllRequest(), FlushAllResponse.Parser, CallerCall));
+        var disabled = await Assert.ThrowsAsync<GrpcStatusException>(() => AdminAsync(offChannel, "FlushAll", new FlushAllRequest(), FlushAllResponse.Parser));
+        var adminAsCaller = await Assert.ThrowsAsync<GrpcStatusException>(() => CheckAsync(channel, AdminCall, 0));
+
+        Assert.Equal(GrpcStatusCode.Unauthenticated, none.Code);
+        Assert.Equal(GrpcStatusCode.Unauthenticated, caller.Code);
+        Assert.Equal(GrpcStatusCode.PermissionDenied, disabled.Code);
+        Assert.Contains("Perms:Admin:TokensPath", disabled.Detail, StringComparison.Ordinal);
+        Assert.Equal(GrpcStatusCode.Unauthenticated, adminAsCaller.Code);
+    }
+
+    [Fact]
+    public async Task A_silo_refuses_to_start_with_a_caller_token_among_its_admin_tokens()
+    {
+        var shared = Path.Combine(_directory, "shared-tokens");
+        await File.WriteAllTextAsync(shared, $"ops {_adminToken}\nalso {await File.ReadAllTextAsync(Path.Combine(_fixture.TokensPath, ClusterProcessFixture.CallerName), Token)}\n", Token);
+        var environment = SiloEnvironment();
+        environment["Perms__Admin__TokensPath"] = shared;
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => SiloProcess.StartAsync(environment));
+
+        Assert.Contains("Perms:Admin:TokensPath", e.Message, StringComparison.Ordinal);
+        Assert.Contains("also a caller token in Perms:Auth:TokensPath", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_cli_lists_flushes_and_shows_the_policy_with_exit_codes_for_scripts()
+    {
+        await using var silo = await SiloProcess.StartAsync(SiloEnvironment());
+        using var channel = new GrpcChannel(silo.HttpAddress);
+        for (var i = 0; i < 4; i++)
+        {
+            await CheckAsync(channel, CallerCall, i);
+        }
+
+        var json = await CliAsync("activations", "--address", silo.Address, "--token-file", AdminTokenFile, "--json");
+        Assert.True(json.ExitCode == 0, json.StandardError);
+        using (var document = JsonDocument.Parse(json.StandardOutput))
+        {
+            var user = document.RootElement.GetProperty("grainTypes").EnumerateArray().Single(t => t.GetProperty("grainType").GetString() == "user");
+            Assert.Equal("4", user.GetProperty("count").GetString());
+            Assert.Equal(4, user.GetProperty("sampleKeys").GetArrayLength());
+        }
+
+        var human = await CliAsync(new Dictionary<string, string?> { ["PERMS_ADMIN_TOKEN"] = _adminToken }, "activations", "--address", silo.Address);
+        Assert.True(human.ExitCode == 0, human.StandardError);
+        Assert.Contains("user: 4 activations", human.StandardOutput, StringComparison.Ordinal);
+
+        var deactivate = await CliAsync("deactivate-user", ClusterProcessFixture.UserId(1), "--address", silo.Address, "--token-file", AdminTokenFile);
+        Assert.True(deactivate.ExitCode == 0, deactivate.StandardError);
+        Assert.Equal($"user {ClusterProcessFixture.UserId(1)}: deactivated", deactivate.StandardOutput.Trim());
+
+        var flush = await CliAsync("flush", "--address", silo.Address, "--token-file", AdminTokenFile);
+        Assert.True(flush.ExitCode == 0, flush.StandardError);
+        Assert.Equal("flushed: 3 user and 0 organization grains deactivated", flush.StandardOutput.Trim());
+        Assert.Equal(0, (await UsersAsync(channel)).Count);
+
+        var policy = await CliAsync("policy", "--address", silo.Address, "--token-file", AdminTokenFile);
+        Assert.True(policy.ExitCode == 0, policy.StandardError);
+        Assert.Contains($"sha256: {Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(ClusterProcessFixture.PolicyPath, Token)))}", policy.StandardOutput, StringComparison.Ordinal);
+
+        var wrong = Path.Combine(_directory, "wrong-token");
+        await File.WriteAllTextAsync(wrong, "not-the-admin-token-0123456789abcdef", Token);
+        var refused = await CliAsync("flush", "--address", silo.Address, "--token-file", wrong);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("UNAUTHENTICATED", refused.StandardError, StringComparison.Ordinal);
+
+        var unreachable = await CliAsync("cluster", "--address", "127.0.0.1:1", "--token-file", AdminTokenFile, "--json");
+        Assert.Equal(1, unreachable.ExitCode);
+        Assert.Contains("UNAVAILABLE", unreachable.StandardError, StringComparison.Ordinal);
+        using (var error = JsonDocument.Parse(unreachable.StandardOutput))
+        {
+            Assert.Equal("UNAVAILABLE", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        }
+
+        var usage = await CliAsync("deactivate-user", "--address", silo.Address);
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Contains("usage: perms admin", usage.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_cli_flushes_every_silo_of_a_cluster_through_the_gateways_view()
+    {
+        var schema = "perms_admin_" + Guid.NewGuid().ToString("N")[..12];
+        var starts = Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(ClusterEnvironment(SiloEnvironment(), schema))).ToList();
+        var gatewayEnvironment = ClusterEnvironment(new Dictionary<string, string> { ["Perms__Auth__TokensPath"] = _fixture.TokensPath, ["Perms__Admin__TokensPath"] = AdminTokensPath }, schema);
+        var gatewayStart = SiloProcess.StartGatewayAsync(gatewayEnvironment);
+        try
+        {
+            await Task.WhenAll([.. starts, gatewayStart]);
+        }
+        catch
+        {
+            foreach (var started in starts.Append(gatewayStart).Where(t => t.IsCompletedSuccessfully))
+            {
+                await (await started).DisposeAsync();
+            }
+
+            throw;
+        }
+
+        await using var silo0 = await starts[0];
+        await using var silo1 = await starts[1];
+        await using var gateway = await gatewayStart;
+        using var gatewayChannel = new GrpcChannel(gateway.HttpAddress);
+        var addresses = new[] { silo0.Address, silo1.Address }.Order(StringComparer.Ordinal).ToList();
+
+        // Wait until the gateway's view holds both silos (by the admin API itself).
+        GetClusterViewResponse view;
+        var deadline = DateTime.UtcNow + ProcessCluster.ViewTimeout;
+        while (true)
+        {
+            view = await AdminAsync(gatewayChannel, "GetClusterView", new GetClusterViewRequest(), GetClusterViewResponse.Parser);
+            if (view.Silos.Select(s => s.Address).SequenceEqual(addresses))
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the gateway's view is still {view}");
+            await Task.Delay(200, Token);
+        }
+
+        Assert.Equal(("gateway", true, "postgres", ""), (view.Role, view.Clustered, view.Provider, view.Self));
+        var onGateway = await Assert.ThrowsAsync<GrpcStatusException>(() => AdminAsync(gatewayChannel, "FlushAll", new FlushAllRequest(), FlushAllResponse.Parser));
+        Assert.Equal(GrpcStatusCode.FailedPrecondition, onGateway.Code);
+
+        // Checks through the gateway activate users on both silos (each on its owner).
+        for (var i = 0; i < 30; i++)
+        {
+            await CheckAsync(gatewayChannel, CallerCall, i);
+        }
+
+        var counts = new List<long>();
+        foreach (var silo in new[] { silo0, silo1 })
+        {
+            using var channel = new GrpcChannel(silo.HttpAddress);
+            counts.Add((await UsersAsync(channel)).Count);
+        }
+
+        Assert.Equal(30, counts.Sum());
+        Assert.All(counts, c => Assert.True(c > 0, "both silos own some of 30 users"));
+
+        var listed = await CliAsync("activations", "--all-silos", "--address", gateway.Address, "--token-file", AdminTokenFile, "--json");
+        Assert.True(listed.ExitCode == 0, listed.StandardError);
+        using (var document = JsonDocument.Parse(listed.StandardOutput))
+        {
+            Assert.Equal(addresses, document.RootElement.EnumerateArray().Select(e => e.GetProperty("address").GetString()!));
+        }
+
+        var flush = await CliAsync("flush", "--all-silos", "--address", silo0.Address, "--token-file", AdminTokenFile);
+        Assert.True(flush.ExitCode == 0, flush.StandardError);
+        foreach (var address in addresses)
+        {
+            Assert.Contains($"== {address} ==", flush.StandardOutput, StringComparison.Ordinal);
+        }
+
+        foreach (var silo in new[] { silo0, silo1 })
+        {
+            using var channel = new GrpcChannel(silo.HttpAddress);
+            Assert.Equal(0, (await UsersAsync(channel)).Count);
+        }
+
+        var clusterView = await CliAsync("cluster", "--address", silo1.Address, "--token-file", AdminTokenFile);
+        Assert.True(clusterView.ExitCode == 0, clusterView.StandardError);
+        Assert.Contains($"{silo1.Address}  (self)", clusterView.StandardOutput, StringComparison.Ordinal);
+    }
+}

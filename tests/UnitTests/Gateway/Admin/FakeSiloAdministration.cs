@@ -1,0 +1,44 @@
+using Perms.Grains.Interfaces.Admin;
+using Perms.Grains.Policy;
+
+namespace Perms.UnitTests.Gateway.Admin;
+
+/// <summary>An <see cref="ISiloAdministration"/> that records what it was asked and answers what the test set.</summary>
+internal sealed class FakeSiloAdministration : ISiloAdministration
+{
+    public List<string> Calls { get; } = [];
+
+    public HashSet<string> ActiveUsers { get; } = new(StringComparer.Ordinal);
+
+    public LoadedPolicyInfo Policy { get; set; } = new("/etc/perms/policy.json", "{}\n"u8.ToArray(), "abc123", new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero), BetterAuthDefaults.Policy);
+
+    public IReadOnlyList<ActivationSummary> ListActivations(int sampleSize)
+    {
+        Calls.Add($"list {sampleSize}");
+        return
+        [
+            new("user", ActiveUsers.Count, 100L * ActiveUsers.Count, [.. ActiveUsers.Order(StringComparer.Ordinal).Take(sampleSize)]),
+            new("organization", 1, 50, sampleSize > 0 ? ["acme"] : []),
+        ];
+    }
+
+    public bool DeactivateUser(string userId)
+    {
+        Calls.Add($"deactivate-user {userId}");
+        return ActiveUsers.Remove(userId);
+    }
+
+    public OrganizationDeactivation DeactivateOrganization(string organizationId)
+    {
+        Calls.Add($"deactivate-organization {organizationId}");
+        return new OrganizationDeactivation(true, 3);
+    }
+
+    public FlushResult FlushAll()
+    {
+        Calls.Add("flush");
+        var users = ActiveUsers.Count;
+        ActiveUsers.Clear();
+        return new FlushResult(users, 1);
+    }
+}
