@@ -21,6 +21,7 @@ public sealed class PostgresMembershipProvider : IMembershipProvider
     private readonly NpgsqlDataSource _dataSource;
     private RefreshLoop? _loop;
     private bool _started;
+    private int _disposed;
 
     /// <summary>Creates the provider; <see cref="StartAsync"/> creates the table if needed and joins.</summary>
     /// <param name="options">Copied, and validated by <see cref="PostgresMembershipOptionsValidator"/>.</param>
@@ -125,6 +126,12 @@ public sealed class PostgresMembershipProvider : IMembershipProvider
     /// <summary>Stops heartbeating and deletes this silo's row (best effort), so the others drop it at once.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: the host leaves the cluster at the start of shutdown and the container disposes it again.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_loop is not null)
         {
             await _loop.DisposeAsync().ConfigureAwait(false);

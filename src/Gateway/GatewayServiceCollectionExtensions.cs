@@ -1,9 +1,11 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Perms.Gateway.Api;
+using Perms.Gateway.Auditing;
 using Perms.Gateway.Auth;
 using Perms.Gateway.Health;
 using Perms.Grpc;
+using Perms.Gateway.Hosting;
 
 namespace Perms.Gateway;
 
@@ -11,7 +13,7 @@ namespace Perms.Gateway;
 public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers caller authentication (<c>Perms:Auth</c>, validated at start-up), the health reporter, the API
+    /// Registers caller authentication (<c>Perms:Auth</c>, validated at start-up), the audit log (<c>Perms:Audit</c>), the health reporter, the API
     /// classes and the gRPC wire layer. An <see cref="Grains.Interfaces.Checks.IPermissionChecker"/> must be registered
     /// (the silo's, when co-hosted). Idempotent.
     /// </summary>
@@ -19,12 +21,13 @@ public static class GatewayServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<CallerAuthenticationOptions>().Bind(configuration.GetSection(CallerAuthenticationOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<CallerAuthenticationOptions>().BindPrintable(configuration, CallerAuthenticationOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CallerAuthenticationOptions>, CallerAuthenticationOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CallerAuthenticator>();
         services.TryAddSingleton<HealthReporter>();
         services.TryAddSingleton<HealthApi>();
+        services.AddPermsAudit(configuration);
         services.TryAddSingleton<PermissionApi>();
         services.AddGrpcWire();
         return services;

@@ -95,7 +95,7 @@ public sealed class GrpcChannel : IDisposable
         using var call = CreateCall(path, request, options ?? GrpcCallOptions.Default, cancellationToken);
         await call.StartAsync(_invoker).ConfigureAwait(false);
         var response = await ReadUnaryAsync(call, parser).ConfigureAwait(false);
-        return new GrpcUnaryResponse<TResponse>(response, call.ResponseMetadata());
+        return new GrpcUnaryResponse<TResponse>(response, call.ResponseHeaders);
     }
 
     /// <summary>Calls a server-streaming method (such as <c>/grpc.health.v1.Health/Watch</c>); the call ends when the enumeration does.</summary>

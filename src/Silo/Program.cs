@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using Perms.Gateway;
+using Perms.Gateway.Admin;
 using Perms.Gateway.Hosting;
+using Perms.Gateway.Hosting.Metrics;
 using Perms.Gateway.Routing;
 using Perms.Grains.Permissions;
 using Perms.Silo.Cluster;
@@ -14,12 +16,16 @@ switch (args)
         return PolicyCommand.Run(policyArgs, Console.Out, Console.Error);
     case ["schema", "check", .. var schemaArgs]:
         return await SchemaCommand.RunAsync(schemaArgs, Console.Out, Console.Error);
+    case ["admin", .. var adminArgs]:
+        return await AdminCommand.RunAsync(adminArgs, Console.Out, Console.Error, Environment.GetEnvironmentVariable("PERMS_ADMIN_TOKEN"));
     case ["schema", ..]:
         Console.Error.WriteLine("usage: perms schema check [--Perms:Database:ConnectionString=...] [--Perms:Database:Layout=...]");
         return 2;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// --print-config: the effective configuration (secrets masked) and its validation, then exit; nothing starts.
+var printConfig = args.Contains("--print-config");
+var builder = WebApplication.CreateBuilder([.. args.Where(arg => arg != "--print-config")]);
 builder.Services.AddPermsPolicy(builder.Configuration);
 builder.Services.AddBetterAuthDatabase(builder.Configuration);
 builder.Services.AddGrainRuntime(builder.Configuration);
@@ -28,9 +34,17 @@ builder.Services.AddPermsGateway(builder.Configuration);
 builder.Services.AddSiloServer(builder.Configuration);
 builder.Services.AddClusterRouting(builder.Configuration, isSilo: true);
 builder.Services.AddHostedService<ClusterRebalancer>();
+builder.Services.AddSiloAdministration(builder.Configuration);
 builder.WebHost.UsePermsEndpoint();
+builder.Services.AddPermsMetrics(builder.Configuration);
+builder.Logging.AddPermsLogging(builder.Configuration);
 
 var app = builder.Build();
+if (printConfig)
+{
+    return ConfigurationPrinter.Print(app.Services, app.Configuration, Console.Out, "perms") ? 0 : 2;
+}
+
 if (!StartupValidation.Validate(app.Services, Console.Error, "perms"))
 {
     return 2;
@@ -41,9 +55,12 @@ try
     // Compile the policy before anything starts: an invalid policy stops the process here, with every problem listed.
     app.Services.GetRequiredService<CompiledPolicy>();
     app.MapSiloService();
+    app.MapPermsAdmin();
     app.MapPermsGateway();
     await app.RunAsync();
-    return 0;
+
+    // 0 after a graceful stop (SIGTERM included); 1 when a part of the host stopped it on a failure (e.g. joining).
+    return Environment.ExitCode;
 }
 catch (OptionsValidationException e)
 {

@@ -32,7 +32,7 @@ public sealed class HealthApi(HealthReporter reporter)
         return ValueTask.FromResult(new HealthCheckResponse { Status = request.Service == Liveness ? HealthCheckResponse.Types.ServingStatus.Serving : Current() });
     }
 
-    /// <summary>Watch: the current status, then every change, until the caller leaves.</summary>
+    /// <summary>Watch: the current status, then every change, until the caller leaves or the process shuts down.</summary>
     public async Task WatchAsync(HealthCheckRequest request, IGrpcStreamWriter<HealthCheckResponse> writer, GrpcCallContext context)
     {
         if (!IsKnown(request.Service))
@@ -53,6 +53,12 @@ public sealed class HealthApi(HealthReporter reporter)
         {
             var changed = reporter.Changed;
             await writer.WriteAsync(new HealthCheckResponse { Status = Current() }).ConfigureAwait(false);
+            if (reporter.IsStopping)
+            {
+                // NOT_SERVING was sent; ending the stream (OK) lets the shutdown drain finish and the client reconnect elsewhere.
+                return;
+            }
+
             await changed.WaitAsync(context.CancellationToken).ConfigureAwait(false);
         }
     }

@@ -9,6 +9,7 @@ public sealed class HealthReporter
     private readonly Lock _gate = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _serving;
+    private bool _stopping;
 
     /// <summary>Whether checks can be answered now.</summary>
     public bool IsServing
@@ -18,6 +19,18 @@ public sealed class HealthReporter
             lock (_gate)
             {
                 return _serving;
+            }
+        }
+    }
+
+    /// <summary>Whether the process is shutting down: NOT_SERVING for good, and Watch streams end.</summary>
+    public bool IsStopping
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stopping;
             }
         }
     }
@@ -34,13 +47,31 @@ public sealed class HealthReporter
         }
     }
 
-    /// <summary>Sets the status; wakes watchers when it changes.</summary>
+    /// <summary>
+    /// Shutdown has begun: NOT_SERVING from now on, whatever the probes say, so load balancers stop sending calls while
+    /// the ones in flight drain; watchers are told and their streams end (an open Watch would otherwise hold the drain).
+    /// </summary>
+    public void MarkStopping()
+    {
+        TaskCompletionSource wake;
+        lock (_gate)
+        {
+            _stopping = true;
+            _serving = false;
+            wake = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        wake.TrySetResult();
+    }
+
+    /// <summary>Sets the status; wakes watchers when it changes. Ignored once <see cref="MarkStopping"/> was called.</summary>
     public void SetServing(bool serving)
     {
         TaskCompletionSource? wake = null;
         lock (_gate)
         {
-            if (_serving != serving)
+            if (!_stopping && _serving != serving)
             {
                 _serving = serving;
                 wake = _changed;

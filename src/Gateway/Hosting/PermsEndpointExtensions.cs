@@ -10,13 +10,17 @@ namespace Perms.Gateway.Hosting;
 /// <summary>The gRPC endpoint of a silo or a gateway process (configuration section <c>Perms:Server</c>).</summary>
 public static class PermsEndpointExtensions
 {
-    /// <summary>Binds and validates <see cref="ServerOptions"/>. Idempotent.</summary>
+    /// <summary>Binds and validates <see cref="ServerOptions"/>; its drain time becomes the host's shutdown timeout. Idempotent.</summary>
     public static IServiceCollection AddPermsEndpoint(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<ServerOptions>().Bind(configuration.GetSection(ServerOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<ServerOptions>().BindPrintable(configuration, ServerOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>());
+
+        // The host's shutdown timeout bounds every hosted service's stop: Kestrel's drain of calls in flight first (it
+        // stops first), then the NATS drain.
+        services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) => host.ShutdownTimeout = server.Value.DrainTimeout);
         return services;
     }
 

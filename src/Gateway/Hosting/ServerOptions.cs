@@ -26,6 +26,13 @@ public sealed class ServerOptions
     /// <summary>PEM bundle of the certificate authorities that client certificates must chain to (required with client certificates).</summary>
     public string? ClientCertificateAuthorityPath { get; set; }
 
+    /// <summary>
+    /// On SIGTERM, how long calls in flight may take to finish (and the NATS subscription to drain) before the process
+    /// exits anyway. Health turns NOT_SERVING at once; new connections are refused. Keep it below Kubernetes'
+    /// terminationGracePeriodSeconds minus the preStop delay. Default 20 s.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How often the probe behind the health status runs (a silo: the database; a gateway: the cluster view). Default 5 s.</summary>
     public TimeSpan HealthProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

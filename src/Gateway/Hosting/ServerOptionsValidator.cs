@@ -47,6 +47,11 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             }
         }
 
+        if (options.DrainTimeout < TimeSpan.Zero || options.DrainTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{section}:DrainTimeout is {options.DrainTimeout}; give 00:00:00 to 00:10:00 (e.g. 00:00:20, below Kubernetes' terminationGracePeriodSeconds minus preStop)");
+        }
+
         if (options.HealthProbeInterval < TimeSpan.FromMilliseconds(100))
         {
             errors.Add($"{section}:HealthProbeInterval is {options.HealthProbeInterval}; give at least 00:00:00.1");

@@ -21,7 +21,7 @@ internal sealed partial class ClusterHealthProbe(
         lifetime.ApplicationStopping.Register(() =>
         {
             _stopping = true;
-            reporter.SetServing(false);
+            reporter.MarkStopping();
         });
         Update(membership.Current);
         return Task.CompletedTask;

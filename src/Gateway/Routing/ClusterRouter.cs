@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using Perms.Cluster;
+using Perms.Gateway.Auditing;
 using Perms.Grpc;
 
 namespace Perms.Gateway.Routing;
@@ -19,6 +20,9 @@ public sealed partial class ClusterRouter : IAsyncDisposable
     /// <summary>The value of <see cref="PlacementHeader"/>.</summary>
     public const string NonOwner = "non-owner";
 
+    /// <summary>The trailer a silo adds to every error status it answers on the internal API (see <see cref="IsTransportFailure"/>).</summary>
+    public const string AnsweredByHeader = "perms-answered-by";
+
     /// <summary>The silos' internal gRPC service (the public API's messages and methods, answered from local grains).</summary>
     public const string InternalServiceName = "perms.internal.v1.SiloService";
 
@@ -30,8 +34,12 @@ public sealed partial class ClusterRouter : IAsyncDisposable
     private static readonly GrpcChannelOptions SiloChannelDefaults = new()
     {
         ConnectTimeout = TimeSpan.FromSeconds(2),
-        KeepAlivePingDelay = TimeSpan.FromSeconds(5),
-        KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+
+        // A silent connection with calls in flight is PINGed after 1 s (the least SocketsHttpHandler allows) and
+        // closed 2 s later without an answer: a crashed node or a frozen process fails its calls over in about 3 s,
+        // not at the caller's deadline. Idle connections are not PINGed.
+        KeepAlivePingDelay = TimeSpan.FromSeconds(1),
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(2),
     };
 
     private readonly IMembershipProvider _membership;
@@ -53,7 +61,7 @@ public sealed partial class ClusterRouter : IAsyncDisposable
     /// <param name="time">The clock of suspicions.</param>
     /// <param name="metrics">Routing metrics.</param>
     /// <param name="logger">Where suspicions are logged.</param>
-    /// <param name="channelOptions">Transport options of the channels to silos; null for short connect and PING timeouts (2 s, 5 s + 5 s).</param>
+    /// <param name="channelOptions">Transport options of the channels to silos; null for short connect and PING timeouts (2 s, 1 s + 2 s).</param>
     public ClusterRouter(
         IMembershipProvider membership,
         SiloAddress? self,
@@ -75,6 +83,7 @@ public sealed partial class ClusterRouter : IAsyncDisposable
         _logger = logger;
         _channelOptions = channelOptions ?? SiloChannelDefaults;
         _membership.Changed += OnViewChanged;
+        metrics.ObserveView(() => _membership.Current);
     }
 
     /// <summary>This process's silo when co-hosted in one; null in a gateway process.</summary>
@@ -157,16 +166,77 @@ public sealed partial class ClusterRouter : IAsyncDisposable
         where TResponse : IMessage<TResponse>
     {
         ArgumentNullException.ThrowIfNull(context);
-        var options = new GrpcCallOptions { Headers = _authenticator.Authorization, Deadline = context.Deadline };
+        var options = new GrpcCallOptions { Headers = HeadersFor(context), Deadline = context.Deadline };
         return ChannelTo(target).CallUnaryWithHeadersAsync(path, request, parser, options, context.CancellationToken);
+    }
+
+    /// <summary>
+    /// The internal call's metadata: the cluster token, and the original caller (<see cref="CallerFeature.Header"/>,
+    /// percent-encoded) for the owner's audit log. The W3C <c>traceparent</c> is added by the HTTP handler from
+    /// <see cref="System.Diagnostics.Activity.Current"/>.
+    /// </summary>
+    private IReadOnlyList<KeyValuePair<string, string>> HeadersFor(GrpcCallContext context)
+    {
+        if (CallerFeature.Of(context.HttpContext) is not { } caller)
+        {
+            return _authenticator.Authorization;
+        }
+
+        var headers = new KeyValuePair<string, string>[_authenticator.Authorization.Count + 1];
+        for (var i = 0; i < _authenticator.Authorization.Count; i++)
+        {
+            headers[i] = _authenticator.Authorization[i];
+        }
+
+        headers[^1] = new(CallerFeature.Header, Uri.EscapeDataString(caller));
+        return headers;
     }
 
     /// <summary>
     /// Whether <paramref name="exception"/> is a failure to reach the silo (refused, timed out, reset, closed) rather than a status
     /// the silo answered: only those are retried elsewhere.
     /// </summary>
-    public static bool IsTransportFailure(GrpcStatusException exception) =>
-        exception is { Code: GrpcStatusCode.Unavailable, InnerException: HttpRequestException or IOException or TimeoutException };
+    public static bool IsTransportFailure(GrpcStatusException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (exception.Code != GrpcStatusCode.Unavailable)
+        {
+            return false;
+        }
+
+        if (exception.InnerException is HttpRequestException or IOException or TimeoutException)
+        {
+            return true;
+        }
+
+        // UNAVAILABLE that no silo answered: a proxy in between (a mesh sidecar answering 503 or UNAVAILABLE for a
+        // dead or unreachable silo). A silo marks the statuses it answers itself.
+        foreach (var (name, _) in exception.Trailers)
+        {
+            if (string.Equals(name, AnsweredByHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The status to give the public caller for a status a silo answered on the internal API: the silo's own answer
+    /// (UNAVAILABLE because its database is down, FAILED_PRECONDITION, DEADLINE_EXCEEDED…) as it is, but a refusal of
+    /// the internal call itself (wrong cluster token, a silo without the internal API) is the cluster's fault, not the
+    /// caller's: INTERNAL, saying what to check — never UNAUTHENTICATED, which the caller would read as its own.
+    /// </summary>
+    public static GrpcStatusException ForCaller(GrpcStatusException exception, SiloAddress silo)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception.Code is GrpcStatusCode.Unauthenticated or GrpcStatusCode.PermissionDenied or GrpcStatusCode.Unimplemented
+            ? new GrpcStatusException(
+                GrpcStatusCode.Internal,
+                $"silo {silo} refused this process's internal call ({exception.Code}): every silo and gateway must run the same version with the same Perms:Cluster:Token")
+            : exception;
+    }
 
     /// <summary>The path of <paramref name="method"/> on the internal service.</summary>
     public static string InternalPath(string method) => $"/{InternalServiceName}/{method}";

@@ -22,7 +22,7 @@ public static class ClusterRoutingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        var options = services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName)).ValidateOnStart();
+        var options = services.AddOptions<ClusterOptions>().BindPrintable(configuration, ClusterOptions.SectionName).ValidateOnStart();
         if (isSilo)
         {
             options.PostConfigure<IOptions<ServerOptions>>((cluster, server) => cluster.Self ??= DefaultSelf(server.Value));

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Perms.Api.V1;
 using Perms.Cluster;
 using Perms.Gateway.Api;
+using Perms.Gateway.Tracing;
 using Perms.Grpc;
 
 namespace Perms.Gateway.Routing;
@@ -24,32 +26,38 @@ public sealed class RoutingPermissionApi(ClusterRouter router, PermissionApi? lo
     private static readonly string GetMembershipsPath = ClusterRouter.InternalPath("GetMemberships");
     private static readonly string GetEffectivePermissionsPath = ClusterRouter.InternalPath("GetEffectivePermissions");
 
+    // Made once: a method group converted per call would allocate a delegate on every call.
+    private readonly Func<CheckPermissionRequest, GrpcCallContext, ValueTask<CheckPermissionResponse>>? _localCheck = local is null ? null : local.CheckPermissionAsync;
+    private readonly Func<CheckPlatformPermissionRequest, GrpcCallContext, ValueTask<CheckPermissionResponse>>? _localPlatform = local is null ? null : local.CheckPlatformPermissionAsync;
+    private readonly Func<GetMembershipsRequest, GrpcCallContext, ValueTask<GetMembershipsResponse>>? _localMemberships = local is null ? null : local.GetMembershipsAsync;
+    private readonly Func<GetEffectivePermissionsRequest, GrpcCallContext, ValueTask<GetEffectivePermissionsResponse>>? _localEffective = local is null ? null : local.GetEffectivePermissionsAsync;
+
     /// <summary>CheckPermission.</summary>
     public ValueTask<CheckPermissionResponse> CheckPermissionAsync(CheckPermissionRequest request, GrpcCallContext context)
     {
         PermissionApi.ThrowIfInvalid(PermissionApi.Validate(request));
-        return CallAsync(request.UserId, CheckPermissionPath, request, CheckPermissionResponse.Parser, local is null ? null : local.CheckPermissionAsync, context);
+        return CallAsync(request.UserId, CheckPermissionPath, request, CheckPermissionResponse.Parser, _localCheck, context);
     }
 
     /// <summary>CheckPlatformPermission.</summary>
     public ValueTask<CheckPermissionResponse> CheckPlatformPermissionAsync(CheckPlatformPermissionRequest request, GrpcCallContext context)
     {
         PermissionApi.ThrowIfInvalid(PermissionApi.Validate(request));
-        return CallAsync(request.UserId, CheckPlatformPermissionPath, request, CheckPermissionResponse.Parser, local is null ? null : local.CheckPlatformPermissionAsync, context);
+        return CallAsync(request.UserId, CheckPlatformPermissionPath, request, CheckPermissionResponse.Parser, _localPlatform, context);
     }
 
     /// <summary>GetMemberships.</summary>
     public ValueTask<GetMembershipsResponse> GetMembershipsAsync(GetMembershipsRequest request, GrpcCallContext context)
     {
         PermissionApi.ThrowIfInvalid(PermissionApi.Validate(request));
-        return CallAsync(request.UserId, GetMembershipsPath, request, GetMembershipsResponse.Parser, local is null ? null : local.GetMembershipsAsync, context);
+        return CallAsync(request.UserId, GetMembershipsPath, request, GetMembershipsResponse.Parser, _localMemberships, context);
     }
 
     /// <summary>GetEffectivePermissions.</summary>
     public ValueTask<GetEffectivePermissionsResponse> GetEffectivePermissionsAsync(GetEffectivePermissionsRequest request, GrpcCallContext context)
     {
         PermissionApi.ThrowIfInvalid(PermissionApi.Validate(request));
-        return CallAsync(request.UserId, GetEffectivePermissionsPath, request, GetEffectivePermissionsResponse.Parser, local is null ? null : local.GetEffectivePermissionsAsync, context);
+        return CallAsync(request.UserId, GetEffectivePermissionsPath, request, GetEffectivePermissionsResponse.Parser, _localEffective, context);
     }
 
     /// <summary>
@@ -172,7 +180,9 @@ public sealed class RoutingPermissionApi(ClusterRouter router, PermissionApi? lo
     /// <returns>The transport failure when the silo could not be reached (the group is then unanswered), else null.</returns>
     private async Task<GrpcStatusException?> RunGroupAsync(CheckPermissionsRequest request, SiloRoute route, List<int> indexes, CheckOutcome?[] outcomes, StrongBox<bool> nonOwner, GrpcCallContext context)
     {
-        var part = indexes.Count == request.Checks.Count ? request : Part(request, indexes);
+        // The request is passed on as it is only when the part is all of it in order (a retry group gathers the items of
+        // several failed groups, so its indexes need not be ascending): result j belongs to check indexes[j].
+        var part = IsWhole(indexes, request.Checks.Count) ? request : Part(request, indexes);
         CheckPermissionsResponse response;
         try
         {
@@ -187,9 +197,10 @@ public sealed class RoutingPermissionApi(ClusterRouter router, PermissionApi? lo
             else
             {
                 metrics.Forwarded();
+                using var activity = StartRoute(route, CheckPermissionsPath);
                 var answer = await router.ForwardAsync(route.Target, CheckPermissionsPath, part, CheckPermissionsResponse.Parser, context).ConfigureAwait(false);
                 response = answer.Message;
-                if (!route.IsOwner || SaysNonOwner(answer.Headers))
+                if (!route.IsOwner || SaysNonOwner(answer))
                 {
                     nonOwner.Value = true;
                 }
@@ -203,9 +214,10 @@ public sealed class RoutingPermissionApi(ClusterRouter router, PermissionApi? lo
         catch (GrpcStatusException e) when (e.Code is not (GrpcStatusCode.Cancelled or GrpcStatusCode.DeadlineExceeded))
         {
             // The silo refused the whole part (e.g. it is shutting down): each of its items says so.
+            var status = ClusterRouter.ForCaller(e, route.Target);
             foreach (var i in indexes)
             {
-                outcomes[i] = new CheckOutcome { Error = new CheckError { Code = (int)e.Code, Message = e.Detail } };
+                outcomes[i] = new CheckOutcome { Error = new CheckError { Code = (int)status.Code, Message = status.Detail } };
             }
 
             return null;
@@ -222,6 +234,24 @@ public sealed class RoutingPermissionApi(ClusterRouter router, PermissionApi? lo
         }
 
         return null;
+    }
+
+    private static bool IsWhole(List<int> indexes, int count)
+    {
+        if (indexes.Count != count)
+        {
+            return false;
+        }
+
+        for (var j = 0; j < indexes.Count; j++)
+        {
+            if (indexes[j] != j)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static CheckPermissionsRequest Part(CheckPermissionsRequest request, List<int> indexes)
@@ -304,13 +334,37 @@ public sealed class RoutingPermissionApi(ClusterRouter router, PermissionApi? lo
         where TResponse : IMessage<TResponse>
     {
         metrics.Forwarded();
-        var answer = await router.ForwardAsync(route.Target, path, request, parser, context).ConfigureAwait(false);
-        MarkIf(!route.IsOwner || SaysNonOwner(answer.Headers), context);
+        using var activity = StartRoute(route, path);
+        GrpcUnaryResponse<TResponse> answer;
+        try
+        {
+            answer = await router.ForwardAsync(route.Target, path, request, parser, context).ConfigureAwait(false);
+        }
+        catch (GrpcStatusException e) when (!ClusterRouter.IsTransportFailure(e))
+        {
+            throw ClusterRouter.ForCaller(e, route.Target);
+        }
+
+        MarkIf(!route.IsOwner || SaysNonOwner(answer), context);
         return answer.Message;
     }
 
-    private static bool SaysNonOwner(IReadOnlyDictionary<string, string> headers) =>
-        headers.TryGetValue(ClusterRouter.PlacementHeader, out var placement) && placement == ClusterRouter.NonOwner;
+    /// <summary>The span of one forwarded call (its HTTP request, carrying <c>traceparent</c>, is its child); null without listeners.</summary>
+    private static Activity? StartRoute(SiloRoute route, string path)
+    {
+        var activity = PermsActivitySource.Source.StartActivity(PermsActivitySource.Route, ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("perms.silo", route.Target.ToString());
+            activity.SetTag("perms.owner", route.IsOwner);
+            activity.SetTag("rpc.method", path);
+        }
+
+        return activity;
+    }
+
+    private static bool SaysNonOwner<TResponse>(GrpcUnaryResponse<TResponse> answer) =>
+        answer.Header(ClusterRouter.PlacementHeader) == ClusterRouter.NonOwner;
 
     private void MarkIf(bool nonOwner, GrpcCallContext context)
     {

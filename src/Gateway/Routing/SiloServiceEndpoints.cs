@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Perms.Api.V1;
 using Perms.Cluster;
 using Perms.Gateway.Api;
+using Perms.Gateway.Auditing;
 using Perms.Grpc;
 
 namespace Perms.Gateway.Routing;
@@ -29,9 +30,10 @@ public static class SiloServiceEndpoints
         var router = services.GetRequiredService<ClusterRouter>();
         var authenticator = services.GetRequiredService<ClusterAuthenticator>();
         var self = router.Self ?? throw new InvalidOperationException("A silo's router has no Self address.");
+        var audited = services.GetService<AuditLog>() is { IsEnabled: true };
 
-        Map(endpoints, authenticator, "CheckPermission", CheckPermissionRequest.Parser, (request, context) => Owned(router, self, request.UserId, context, api.CheckPermissionAsync(request, context)));
-        Map(endpoints, authenticator, "CheckPermissions", CheckPermissionsRequest.Parser, (request, context) =>
+        Map(endpoints, authenticator, audited, "CheckPermission", CheckPermissionRequest.Parser, (request, context) => Owned(router, self, request.UserId, context, api.CheckPermissionAsync(request, context)));
+        Map(endpoints, authenticator, audited, "CheckPermissions", CheckPermissionsRequest.Parser, (request, context) =>
         {
             foreach (var check in request.Checks)
             {
@@ -44,9 +46,9 @@ public static class SiloServiceEndpoints
 
             return api.CheckPermissionsAsync(request, context);
         });
-        Map(endpoints, authenticator, "CheckPlatformPermission", CheckPlatformPermissionRequest.Parser, (request, context) => Owned(router, self, request.UserId, context, api.CheckPlatformPermissionAsync(request, context)));
-        Map(endpoints, authenticator, "GetMemberships", GetMembershipsRequest.Parser, (request, context) => Owned(router, self, request.UserId, context, api.GetMembershipsAsync(request, context)));
-        Map(endpoints, authenticator, "GetEffectivePermissions", GetEffectivePermissionsRequest.Parser, (request, context) => Owned(router, self, request.UserId, context, api.GetEffectivePermissionsAsync(request, context)));
+        Map(endpoints, authenticator, audited, "CheckPlatformPermission", CheckPlatformPermissionRequest.Parser, (request, context) => Owned(router, self, request.UserId, context, api.CheckPlatformPermissionAsync(request, context)));
+        Map(endpoints, authenticator, audited, "GetMemberships", GetMembershipsRequest.Parser, (request, context) => Owned(router, self, request.UserId, context, api.GetMembershipsAsync(request, context)));
+        Map(endpoints, authenticator, audited, "GetEffectivePermissions", GetEffectivePermissionsRequest.Parser, (request, context) => Owned(router, self, request.UserId, context, api.GetEffectivePermissionsAsync(request, context)));
         return endpoints;
     }
 
@@ -66,20 +68,69 @@ public static class SiloServiceEndpoints
         return view.Silos.IsEmpty || RendezvousPlacement.OwnerOf(userId, view) == self;
     }
 
+    /// <summary>
+    /// Marks every error status this silo answers (<see cref="ClusterRouter.AnsweredByHeader"/>), so a router tells it
+    /// from an UNAVAILABLE made up by a proxy for a silo it could not reach. A warm answer stays synchronous.
+    /// </summary>
+    private static GrpcUnaryHandler<TRequest, TResponse> Marked<TRequest, TResponse>(GrpcUnaryHandler<TRequest, TResponse> handler) =>
+        (request, context) =>
+        {
+            ValueTask<TResponse> answer;
+            try
+            {
+                answer = handler(request, context);
+            }
+            catch
+            {
+                MarkAnswered(context);
+                throw;
+            }
+
+            return answer.IsCompletedSuccessfully ? answer : AwaitMarkedAsync(answer, context);
+        };
+
+    private static async ValueTask<TResponse> AwaitMarkedAsync<TResponse>(ValueTask<TResponse> answer, GrpcCallContext context)
+    {
+        try
+        {
+            return await answer.ConfigureAwait(false);
+        }
+        catch
+        {
+            MarkAnswered(context);
+            throw;
+        }
+    }
+
+    private static void MarkAnswered(GrpcCallContext context) => context.AddResponseTrailer(ClusterRouter.AnsweredByHeader, "silo");
+
+    private static string CallerOf(GrpcCallContext context) =>
+        context.RequestHeaders.TryGetValue(CallerFeature.Header, out var values) && values.Count == 1 && !string.IsNullOrEmpty(values[0])
+            ? Uri.UnescapeDataString(values[0]!)
+            : CallerFeature.UnnamedClusterCaller;
+
     private static void Map<TRequest, TResponse>(
         IEndpointRouteBuilder endpoints,
         ClusterAuthenticator authenticator,
+        bool audited,
         string method,
         MessageParser<TRequest> parser,
         GrpcUnaryHandler<TRequest, TResponse> handler)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
-        endpoints.MapGrpcUnary(ClusterRouter.InternalServiceName, method, parser, handler, context =>
+        endpoints.MapGrpcUnary(ClusterRouter.InternalServiceName, method, parser, Marked(handler), context =>
         {
             if (!authenticator.IsValid(context.RequestHeaders.Authorization))
             {
+                MarkAnswered(context);
                 throw new GrpcStatusException(GrpcStatusCode.Unauthenticated, "missing or invalid cluster credentials (Perms:Cluster:Token must be the same on every silo and gateway)");
+            }
+
+            // A router holding the cluster token names the original caller; only here is that header believed.
+            if (audited)
+            {
+                CallerFeature.Set(context.HttpContext, CallerOf(context));
             }
         });
     }

@@ -15,8 +15,6 @@ internal sealed class GrpcClientCall : IDisposable
     /// <summary>The longest local timer (about 49 days); a later deadline is only sent, not enforced here.</summary>
     private static readonly TimeSpan MaxTimerDueTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1.0);
 
-    private static readonly IReadOnlyDictionary<string, string> EmptyMetadata = new Dictionary<string, string>();
-
     private readonly HttpRequestMessage _request;
     private readonly CancellationToken _callerToken;
     private readonly CancellationTokenSource? _deadlineSource;
@@ -147,25 +145,8 @@ internal sealed class GrpcClientCall : IDisposable
         }
     }
 
-    /// <summary>The response's header metadata (lower-case names; the protocol's own headers left out).</summary>
-    public IReadOnlyDictionary<string, string> ResponseMetadata()
-    {
-        if (_response is not { } response)
-        {
-            return EmptyMetadata;
-        }
-
-        Dictionary<string, string>? metadata = null;
-        foreach (var (name, values) in response.Headers)
-        {
-            if (!name.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase))
-            {
-                (metadata ??= new(StringComparer.OrdinalIgnoreCase))[name.ToLowerInvariant()] = string.Join(",", values);
-            }
-        }
-
-        return metadata ?? EmptyMetadata;
-    }
+    /// <summary>The response's headers, once <see cref="StartAsync"/> has received them.</summary>
+    public HttpResponseHeaders? ResponseHeaders => _response?.Headers;
 
     public void Dispose()
     {

@@ -16,6 +16,8 @@ internal sealed partial class ClusterRebalancer(
     GrainCatalog<UserGrain> users,
     ILogger<ClusterRebalancer> logger) : IHostedService
 {
+    private readonly Lock _gate = new();
+    private Task _pending = Task.CompletedTask;
     private IMembershipProvider? _membership;
     private SiloAddress? _self;
 
@@ -58,8 +60,28 @@ internal sealed partial class ClusterRebalancer(
         return moved;
     }
 
+    /// <summary>Completes when every view change seen so far has been applied.</summary>
+    internal Task WhenIdle()
+    {
+        lock (_gate)
+        {
+            return _pending;
+        }
+    }
+
     private void OnViewChanged(object? sender, ClusterView view)
     {
+        // Off the membership refresh (which raised this under its lock): a large cache must not delay the next
+        // heartbeat. Passes run one after another, each on the latest view, so a late pass never undoes a newer view.
+        lock (_gate)
+        {
+            _pending = _pending.ContinueWith(_ => RebalanceLatest(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
+    private void RebalanceLatest()
+    {
+        var view = _membership!.Current;
         try
         {
             Rebalance(view);

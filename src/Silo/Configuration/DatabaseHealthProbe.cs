@@ -19,7 +19,7 @@ internal sealed partial class DatabaseHealthProbe(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        lifetime.ApplicationStopping.Register(() => reporter.SetServing(false));
+        lifetime.ApplicationStopping.Register(reporter.MarkStopping);
         using var timer = new PeriodicTimer(options.Value.HealthProbeInterval);
         do
         {

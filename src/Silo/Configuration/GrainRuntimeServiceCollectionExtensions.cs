@@ -5,6 +5,7 @@ using Perms.Grains.Data;
 using Perms.Grains.Interfaces.Checks;
 using Perms.Grains.Permissions;
 using Perms.Silo.Runtime;
+using Perms.Gateway.Hosting;
 
 namespace Perms.Silo.Configuration;
 
@@ -26,10 +27,10 @@ public static class GrainRuntimeServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<GrainCatalogOptions>(UserSection).Bind(configuration.GetSection(UserSection)).ValidateOnStart();
-        services.AddOptions<GrainCatalogOptions>(OrganizationSection).Bind(configuration.GetSection(OrganizationSection)).ValidateOnStart();
+        services.AddOptions<GrainCatalogOptions>(UserSection).BindPrintable(configuration, UserSection).ValidateOnStart();
+        services.AddOptions<GrainCatalogOptions>(OrganizationSection).BindPrintable(configuration, OrganizationSection).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GrainCatalogOptions>, GrainCatalogOptionsValidator>());
-        services.AddOptions<ConsistencyOptions>().Bind(configuration.GetSection(ConsistencyOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<ConsistencyOptions>().BindPrintable(configuration, ConsistencyOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConsistencyOptions>, ConsistencyOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new GrainRuntimeMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));

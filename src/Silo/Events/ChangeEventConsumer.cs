@@ -54,10 +54,12 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
             try
             {
                 await _connection.DrainAsync(drain.Token).ConfigureAwait(false);
+                EventLog.Drained(_logger);
             }
             catch (Exception e) when (e is OperationCanceledException or NatsException)
             {
                 // Shutting down: events still queued are moot once the grains go away with the process.
+                EventLog.DrainFailed(_logger, e.Message);
             }
         }
     }

@@ -32,4 +32,10 @@ internal static partial class EventLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Change events are off (Perms:Events:Enabled=false): cached state is bounded only by the maximum staleness ({MaxStaleness})")]
     public static partial void Disabled(ILogger logger, TimeSpan maxStaleness);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Drained the change-event subscription: NATS stopped sending, and every message received was applied")]
+    public static partial void Drained(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Draining the change-event subscription did not finish ({Reason}); closing the connection")]
+    public static partial void DrainFailed(ILogger logger, string reason);
 }

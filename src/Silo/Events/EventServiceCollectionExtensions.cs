@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Perms.Grains.Activation;
 using Perms.Nats;
 using Perms.Silo.Runtime;
+using Perms.Gateway.Hosting;
 
 namespace Perms.Silo.Events;
 
@@ -17,7 +18,7 @@ public static class EventServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<EventOptions>().Bind(configuration.GetSection(EventOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<EventOptions>().BindPrintable(configuration, EventOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventOptions>, EventOptionsValidator>());
         services.TryAddSingleton(sp => new EventMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(sp => new ChangeEventHandler(

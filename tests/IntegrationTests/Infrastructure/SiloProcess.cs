@@ -38,6 +38,15 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// <summary>The port the process listens on.</summary>
     public int Port { get; private set; }
 
+    /// <summary>
+    /// The port of its Prometheus endpoint (GET /metrics): <c>Perms__Metrics__Port</c> when the environment sets it,
+    /// else a free port of its own (the default 9464 would collide between processes of one test run).
+    /// </summary>
+    public int MetricsPort { get; private set; }
+
+    /// <summary>The metrics endpoint, <c>http://127.0.0.1:PORT/metrics</c>.</summary>
+    public Uri MetricsAddress => new($"http://127.0.0.1:{MetricsPort.ToString(CultureInfo.InvariantCulture)}/metrics");
+
     /// <summary><c>127.0.0.1:PORT</c>: the address other processes reach it at (a silo's default <c>Perms:Cluster:Self</c>).</summary>
     public string Address => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
@@ -113,8 +122,12 @@ internal sealed class SiloProcess : IAsyncDisposable
             for (var attempt = 1; ; attempt++)
             {
                 server.Port = FreePort();
+                server.MetricsPort = environment.TryGetValue("Perms__Metrics__Port", out var metricsPort)
+                    ? int.Parse(metricsPort, CultureInfo.InvariantCulture)
+                    : FreePort();
                 server._variables = new Dictionary<string, string>(environment)
                 {
+                    ["Perms__Metrics__Port"] = server.MetricsPort.ToString(CultureInfo.InvariantCulture),
                     ["Perms__Server__Address"] = "127.0.0.1",
                     ["Perms__Server__Port"] = server.Port.ToString(CultureInfo.InvariantCulture),
                     ["DOTNET_NOLOGO"] = "1",
@@ -144,6 +157,39 @@ internal sealed class SiloProcess : IAsyncDisposable
             await server.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Sends SIGTERM (what Kubernetes sends at a pod's deletion) and returns at once with the time it was sent (UTC);
+    /// <see cref="WaitForExitAsync"/> then waits for the graceful shutdown to finish.
+    /// </summary>
+    public DateTime Terminate()
+    {
+        var process = _process ?? throw new InvalidOperationException($"The {_name} was disposed.");
+        var at = DateTime.UtcNow;
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })
+            ?? throw new InvalidOperationException("kill could not be started");
+        kill.WaitForExit();
+        Append($"--- test: SIGTERM at {at:HH:mm:ss.fff} ---");
+        return at;
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code; throws after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException($"The {_name} was disposed.");
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The {_name} on port {Port} did not exit within {timeout}. Its output:\n{Output}");
+        }
+
+        process.WaitForExit(); // drains the output events
+        return process.ExitCode;
     }
 
     /// <summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Perms.Cluster;
 using Perms.Grains.Activation;
@@ -13,19 +12,19 @@ namespace Perms.UnitTests.Cluster;
 
 /// <summary>
 /// A silo's rebalancing: on a view change it deactivates the user grains another silo owns now, and nothing when the
-/// view does not hold it. ClusterRebalancer is internal to the silo (which has no InternalsVisibleTo for these tests):
-/// it is created as the host creates it, by type, and driven through IHostedService and the membership's Changed event.
+/// view does not hold it. It is created as the host creates it and driven through IHostedService and the membership's
+/// Changed event; passes run off the event's thread, so each test waits for <c>WhenIdle</c> before looking.
 /// </summary>
 public sealed class ClusterRebalancerTests : IAsyncDisposable
 {
     private const string Self = "silo-a.perms:50051";
     private const string ClusterToken = "0123456789abcdef0123456789abcdef";
-    private static readonly Type RebalancerType = typeof(GrainCatalog<>).Assembly.GetType("Perms.Silo.Cluster.ClusterRebalancer", throwOnError: true)!;
 
     private readonly GrainRuntimeMetrics _metrics = new();
     private readonly GrainCatalog<UserGrain> _users;
     private readonly FakeMembershipProvider _membership = new(Self);
     private ServiceProvider? _services;
+    private Perms.Silo.Cluster.ClusterRebalancer? _rebalancer;
 
     public ClusterRebalancerTests()
     {
@@ -48,7 +47,7 @@ public sealed class ClusterRebalancerTests : IAsyncDisposable
     private static IEnumerable<string> Keys(int count) =>
         Enumerable.Range(0, count).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture));
 
-    private async Task<IHostedService> StartAsync(ClusterOptions options)
+    private async Task<Perms.Silo.Cluster.ClusterRebalancer> StartAsync(ClusterOptions options)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -56,7 +55,7 @@ public sealed class ClusterRebalancerTests : IAsyncDisposable
         services.AddSingleton<IMembershipProvider>(_membership);
         services.AddSingleton(_users);
         _services = services.BuildServiceProvider();
-        var rebalancer = (IHostedService)ActivatorUtilities.CreateInstance(_services, RebalancerType);
+        var rebalancer = _rebalancer = ActivatorUtilities.CreateInstance<Perms.Silo.Cluster.ClusterRebalancer>(_services);
         await rebalancer.StartAsync(Token);
         return rebalancer;
     }
@@ -76,6 +75,14 @@ public sealed class ClusterRebalancerTests : IAsyncDisposable
     }
 
     private List<string> Active(IEnumerable<string> keys) => [.. keys.Where(k => _users.Peek(k) is not null)];
+
+    /// <summary>Changes the view and waits until the rebalancer has applied it.</summary>
+    private async Task<ClusterView> ChangeAsync(params string[] silos)
+    {
+        var view = _membership.Change(silos);
+        await _rebalancer!.WhenIdle();
+        return view;
+    }
 
     [Fact]
     public async Task A_view_change_deactivates_exactly_the_users_other_silos_own_now()
@@ -105,7 +112,7 @@ public sealed class ClusterRebalancerTests : IAsyncDisposable
         var keys = await ActivateAsync(300);
         await StartAsync(Clustered());
 
-        var view = _membership.Change(Self, "silo-b.perms:50051", "silo-c.perms:50051");
+        var view = await ChangeAsync(Self, "silo-b.perms:50051", "silo-c.perms:50051");
 
         var self = SiloAddress.Parse(Self);
         var owned = keys.Where(k => RendezvousPlacement.OwnerOf(k, view) == self).ToList();
@@ -120,10 +127,10 @@ public sealed class ClusterRebalancerTests : IAsyncDisposable
     {
         var keys = await ActivateAsync(300);
         await StartAsync(Clustered());
-        var before = _membership.Change(Self, "silo-b.perms:50051");
+        var before = await ChangeAsync(Self, "silo-b.perms:50051");
         var kept = Active(keys);
 
-        var after = _membership.Change(Self, "silo-b.perms:50051", "silo-c.perms:50051");
+        var after = await ChangeAsync(Self, "silo-b.perms:50051", "silo-c.perms:50051");
 
         var joiner = SiloAddress.Parse("silo-c.perms:50051");
         var taken = kept.Where(k => RendezvousPlacement.OwnerOf(k, after) == joiner).ToList();
@@ -138,8 +145,8 @@ public sealed class ClusterRebalancerTests : IAsyncDisposable
         var keys = await ActivateAsync(100);
         await StartAsync(Clustered());
 
-        _membership.Change("silo-b.perms:50051", "silo-c.perms:50051");
-        _membership.Change();
+        await ChangeAsync("silo-b.perms:50051", "silo-c.perms:50051");
+        await ChangeAsync();
 
         Assert.Equal(keys, Active(keys));
     }

@@ -187,11 +187,39 @@ public sealed class ClusterRouterTests : IAsyncDisposable
         Assert.True(ClusterRouter.IsTransportFailure(new GrpcStatusException(GrpcStatusCode.Unavailable, "cut", null, new EndOfStreamException())));
         Assert.True(ClusterRouter.IsTransportFailure(new GrpcStatusException(GrpcStatusCode.Unavailable, "connect timed out", null, new TimeoutException())));
 
-        // A status the silo answered (its database is down), or another code, or another cause, is not retried.
-        Assert.False(ClusterRouter.IsTransportFailure(new GrpcStatusException(GrpcStatusCode.Unavailable, "the database is unavailable")));
-        Assert.False(ClusterRouter.IsTransportFailure(new GrpcStatusException(GrpcStatusCode.Unavailable, "odd", null, new InvalidOperationException())));
+        // A status the silo answered (its database is down: marked by the silo), or another code, is not retried.
+        KeyValuePair<string, string>[] answered = [new(ClusterRouter.AnsweredByHeader, "silo")];
+        Assert.False(ClusterRouter.IsTransportFailure(new GrpcStatusException(GrpcStatusCode.Unavailable, "the database is unavailable", answered)));
+        Assert.False(ClusterRouter.IsTransportFailure(new GrpcStatusException(GrpcStatusCode.Unavailable, "odd", answered, new InvalidOperationException())));
+
+        // UNAVAILABLE no silo answered: a proxy (mesh sidecar) in front of a silo it cannot reach.
+        Assert.True(ClusterRouter.IsTransportFailure(new GrpcStatusException(GrpcStatusCode.Unavailable, "upstream connect error")));
         Assert.False(ClusterRouter.IsTransportFailure(new GrpcStatusException(GrpcStatusCode.Internal, "refused", null, new HttpRequestException("Connection refused"))));
         Assert.False(ClusterRouter.IsTransportFailure(new GrpcStatusException(GrpcStatusCode.DeadlineExceeded, "late", null, new IOException())));
+    }
+
+    [Theory]
+    [InlineData(GrpcStatusCode.Unauthenticated)]
+    [InlineData(GrpcStatusCode.PermissionDenied)]
+    [InlineData(GrpcStatusCode.Unimplemented)]
+    public void A_refused_internal_call_reaches_the_caller_as_INTERNAL_not_as_its_own_credentials(GrpcStatusCode refused)
+    {
+        var status = ClusterRouter.ForCaller(new GrpcStatusException(refused, "missing or invalid cluster credentials"), SiloAddress.Parse("silo-a:50051"));
+
+        Assert.Equal(GrpcStatusCode.Internal, status.Code);
+        Assert.Contains("silo-a:50051", status.Detail, StringComparison.Ordinal);
+        Assert.Contains("Perms:Cluster:Token", status.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(GrpcStatusCode.Unavailable)]
+    [InlineData(GrpcStatusCode.FailedPrecondition)]
+    [InlineData(GrpcStatusCode.InvalidArgument)]
+    public void A_silos_own_answer_reaches_the_caller_as_it_is(GrpcStatusCode answered)
+    {
+        var original = new GrpcStatusException(answered, "the silo's words");
+
+        Assert.Same(original, ClusterRouter.ForCaller(original, SiloAddress.Parse("silo-a:50051")));
     }
 
     [Fact]

@@ -316,7 +316,12 @@ public sealed class RoutingPermissionApiTests : IAsyncLifetime
         var users = Users(40).ToList();
         await _silos[A].StopAsync();
 
-        var response = await CheckBatchAsync(users.Select(u => Check(u)));
+        var response = await CheckBatchAsync(users.Select(u =>
+        {
+            var check = Check(u);
+            check.Explain = true;
+            return check;
+        }));
 
         Assert.Equal(users.Count, response.Message.Results.Count);
         var excluded = new HashSet<SiloAddress> { A };
@@ -342,6 +347,31 @@ public sealed class RoutingPermissionApiTests : IAsyncLifetime
         Assert.All(response.Message.Results, r => Assert.Equal(C.ToString(), r.Response.GrantedByRole));
         Assert.Equal(users.Order(StringComparer.Ordinal), _silos[C].Checker.Users.Order(StringComparer.Ordinal));
         Assert.Equal(ClusterRouter.NonOwner, Placement(response));
+    }
+
+    [Fact]
+    public async Task A_retried_batch_of_users_of_two_stopped_silos_keeps_every_answer_at_its_check()
+    {
+        // Interleaved users of A and B only: the retry gathers both failed groups into one part for C whose indexes
+        // are not in request order, so passing the request on unchanged would put answers at other users' checks.
+        var ofA = Users(400).Where(u => RendezvousPlacement.OwnerOf(u, View) == A).Take(10).ToList();
+        var ofB = Users(400).Where(u => RendezvousPlacement.OwnerOf(u, View) == B).Take(10).ToList();
+        var users = ofA.Zip(ofB, (a, b) => new[] { a, b }).SelectMany(pair => pair).ToList();
+        await _silos[A].StopAsync();
+        await _silos[B].StopAsync();
+
+        var response = await CheckBatchAsync(users.Select(u =>
+        {
+            var check = Check(u);
+            check.Explain = true;
+            return check;
+        }));
+
+        Assert.Equal(users.Count, response.Message.Results.Count);
+        for (var i = 0; i < users.Count; i++)
+        {
+            Assert.Equal([C.ToString(), users[i]], response.Message.Results[i].Response.MemberRoles);
+        }
     }
 
     [Fact]
@@ -545,7 +575,7 @@ public sealed class RoutingPermissionApiTests : IAsyncLifetime
             Users.Enqueue(userId);
             return Failures.TryGetValue(userId, out var failure)
                 ? throw failure
-                : new CheckResult(PermissionDecision.GrantedBy(name), AsOf, [name]);
+                : new CheckResult(PermissionDecision.GrantedBy(name), AsOf, [name, userId]);
         }
     }
 }
