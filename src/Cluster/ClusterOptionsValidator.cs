@@ -93,7 +93,8 @@ public sealed class ClusterOptionsValidator(bool isSilo) : IValidateOptions<Clus
                 break;
         }
 
-        if (options.IsClustered)
+        // A gateway always routes, so it always needs the token, even while its silo list is still wrong.
+        if (options.IsClustered || !isSilo)
         {
             ValidateToken(options, failures);
         }

@@ -110,8 +110,10 @@ function podProblems(d, containerName, objects, prefix) {
   if (fieldPaths.POD_IP !== "status.podIP") p("POD_IP is not from status.podIP");
   if (fieldPaths.POD_NAMESPACE !== "metadata.namespace") p("POD_NAMESPACE is not from metadata.namespace");
 
-  const shutdown = Number(envValue(main, "DOTNET_SHUTDOWNTIMEOUTSECONDS"));
-  if (!(shutdown > 0)) p("DOTNET_SHUTDOWNTIMEOUTSECONDS is not set");
+  // Perms:Server:DrainTimeout, a .NET TimeSpan "hh:mm:ss" (the host's shutdown timeout).
+  const drain = /^(\d+):(\d{2}):(\d{2})$/.exec(envValue(main, "Perms__Server__DrainTimeout") ?? "");
+  const shutdown = drain ? Number(drain[1]) * 3600 + Number(drain[2]) * 60 + Number(drain[3]) : NaN;
+  if (!(shutdown > 0)) p("Perms__Server__DrainTimeout is not set as hh:mm:ss");
   const cmd = main.lifecycle?.preStop?.exec?.command ?? [];
   const preStop = Number(main.lifecycle?.preStop?.sleep?.seconds ?? (cmd.at(-2)?.endsWith("sleep") ? cmd.at(-1) : NaN));
   if (!(preStop > 0)) p("no preStop sleep");

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Perms.Cluster;
 using Perms.Gateway.Auth;
+using Perms.Gateway.Hosting;
 using Perms.Gateway.Routing;
 using Perms.Grains.Interfaces.Admin;
 
@@ -20,7 +21,7 @@ public static class AdminServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<AdminAuthenticationOptions>().Bind(configuration.GetSection(AdminAuthenticationOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<AdminAuthenticationOptions>().BindPrintable(configuration, AdminAuthenticationOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdminAuthenticationOptions>>(new AdminAuthenticationOptionsValidator(configuration)));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new AdminAuthenticator(

@@ -20,7 +20,17 @@ public static class PermsEndpointExtensions
 
         // The host's shutdown timeout bounds every hosted service's stop: Kestrel's drain of calls in flight first (it
         // stops first), then the NATS drain.
-        services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) => host.ShutdownTimeout = server.Value.DrainTimeout);
+        services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) =>
+        {
+            try
+            {
+                host.ShutdownTimeout = server.Value.DrainTimeout;
+            }
+            catch (OptionsValidationException)
+            {
+                // Resolved while the host is built, before the start-up validation reports every invalid option.
+            }
+        });
         return services;
     }
 
@@ -30,7 +40,18 @@ public static class PermsEndpointExtensions
         ArgumentNullException.ThrowIfNull(webHost);
         return webHost.ConfigureKestrel((context, kestrel) =>
         {
-            var options = kestrel.ApplicationServices.GetRequiredService<IOptions<ServerOptions>>().Value;
+            ServerOptions options;
+            try
+            {
+                options = kestrel.ApplicationServices.GetRequiredService<IOptions<ServerOptions>>().Value;
+            }
+            catch (OptionsValidationException)
+            {
+                // Built with the application, before the start-up validation that reports every invalid option at
+                // once and stops the process: throwing here would report only this one.
+                return;
+            }
+
             kestrel.Listen(IPAddress.Parse(options.Address), options.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;

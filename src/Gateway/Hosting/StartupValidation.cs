@@ -35,7 +35,7 @@ public static class StartupValidation
         var failures = exception is AggregateException aggregate
             ? aggregate.Flatten().InnerExceptions.SelectMany(Failures)
             : Failures(exception);
-        foreach (var failure in failures)
+        foreach (var failure in failures.Distinct())
         {
             error.WriteLine("  " + failure);
         }

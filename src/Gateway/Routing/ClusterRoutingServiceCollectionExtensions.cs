@@ -25,9 +25,9 @@ public static class ClusterRoutingServiceCollectionExtensions
         var options = services.AddOptions<ClusterOptions>().BindPrintable(configuration, ClusterOptions.SectionName).ValidateOnStart();
         if (isSilo)
         {
-            options.PostConfigure<IOptions<ServerOptions>>((cluster, server) => cluster.Self ??= DefaultSelf(server.Value));
+            options.PostConfigure<IOptions<ServerOptions>>((cluster, server) => cluster.Self ??= DefaultSelf(server));
             options.Validate<IOptions<ServerOptions>>(
-                (cluster, server) => !cluster.IsClustered || server.Value.CertificatePath is null,
+                (cluster, server) => !cluster.IsClustered || ValueOrNull(server)?.CertificatePath is null,
                 $"{ClusterOptions.SectionName}: calls between silos do not speak TLS yet, so a clustered silo cannot listen with {ServerOptions.SectionName}:CertificatePath. Run the cluster on a private network (or a mesh that adds mTLS) without it, or run a single silo.");
         }
 
@@ -71,8 +71,29 @@ public static class ClusterRoutingServiceCollectionExtensions
     private static SiloAddress? SelfOf(ClusterOptions options, bool isSilo) =>
         isSilo && options.Self is { } self ? SiloAddress.Parse(self) : null;
 
-    private static string? DefaultSelf(ServerOptions server) =>
-        IPAddress.TryParse(server.Address, out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any) && server.Port > 0
+    /// <summary>The server options, or null when they are invalid (reported under their own keys).</summary>
+    private static ServerOptions? ValueOrNull(IOptions<ServerOptions> options)
+    {
+        try
+        {
+            return options.Value;
+        }
+        catch (OptionsValidationException)
+        {
+            return null;
+        }
+    }
+
+    private static string? DefaultSelf(IOptions<ServerOptions> options)
+    {
+        // Invalid server options are reported under Perms:Server; the cluster's own problems are still reported with them.
+        if (ValueOrNull(options) is not { } server)
+        {
+            return null;
+        }
+
+        return IPAddress.TryParse(server.Address, out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any) && server.Port is > 0 and <= 65535
             ? new SiloAddress(server.Address, server.Port).ToString()
             : null;
+    }
 }

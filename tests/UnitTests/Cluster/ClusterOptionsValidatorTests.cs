@@ -157,9 +157,17 @@ public sealed class ClusterOptionsValidatorTests : IDisposable
     [Fact]
     public void A_static_gateway_without_silos_is_refused()
     {
-        var failure = SingleFailure(Gateway, new ClusterOptions());
+        var failure = SingleFailure(Gateway, new ClusterOptions { Token = new string('t', 32) });
 
         Assert.StartsWith("Perms:Cluster:Silos is empty: a gateway needs silos to route to.", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gateway_always_needs_the_cluster_token()
+    {
+        var failure = SingleFailure(Gateway, new ClusterOptions { Silos = ["10.0.0.1:50051"] });
+
+        Assert.StartsWith("Perms:Cluster:Token is not set.", failure, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,7 +10,20 @@ internal sealed class MetricsKestrelSetup(IOptions<MetricsOptions> metrics, IOpt
 {
     public void Configure(KestrelServerOptions options)
     {
-        var value = metrics.Value;
+        MetricsOptions value;
+        ServerOptions endpoint;
+        try
+        {
+            value = metrics.Value;
+            endpoint = server.Value;
+        }
+        catch (OptionsValidationException)
+        {
+            // Kestrel's options are built with the application, before the start-up validation that reports every
+            // invalid option at once (and stops the process); throwing here would report only this one.
+            return;
+        }
+
         if (!value.Enabled)
         {
             return;
@@ -18,7 +31,7 @@ internal sealed class MetricsKestrelSetup(IOptions<MetricsOptions> metrics, IOpt
 
         // The exporter listens from now on, before the first call: nothing recorded by a served call is missed.
         services.GetRequiredService<PrometheusExporter>();
-        var address = IPAddress.Parse(value.Address ?? server.Value.Address);
+        var address = IPAddress.Parse(value.Address ?? endpoint.Address);
         options.Listen(address, value.Port, listen => listen.Protocols = HttpProtocols.Http1);
     }
 }

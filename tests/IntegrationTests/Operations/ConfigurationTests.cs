@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using Perms.IntegrationTests.Infrastructure;
+
+namespace Perms.IntegrationTests.Operations;
+
+/// <summary>
+/// The built processes' configuration handling, run as an operator runs them: every invalid option reported at once
+/// (each naming its key) with exit code 2 before anything starts, and <c>--print-config</c> showing the effective values
+/// with secrets masked.
+/// </summary>
+public sealed class ConfigurationTests
+{
+    private const string DatabasePassword = "db-password-that-must-not-show";
+    private const string ClusterToken = "cluster-token-that-must-not-show-0123456789";
+    private const string NatsPassword = "nats-password-that-must-not-show";
+
+    private static string Dll(string project, string assembly)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Release";
+        return Path.Combine(TestEnvironment.RepositoryRoot, "src", project, "bin", configuration, "net10.0", assembly);
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string dll, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Perms__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started");
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    [Fact]
+    public async Task A_silo_with_several_invalid_options_names_every_one_and_exits_2_without_starting()
+    {
+        var (exitCode, output, error) = await RunAsync(
+            Dll("Silo", "Perms.Silo.dll"),
+            $"--Perms:Database:ConnectionString=Host=db;Username=perms;Password={DatabasePassword}",
+            "--Perms:Server:Port=70000",
+            "--Perms:Metrics:Port=0",
+            "--Perms:Grains:User:MaxStaleness=-00:00:01",
+            "--Perms:Events:QueueCapacity=0",
+            "--Perms:Cluster:Provider=dns",
+            "--Perms:Auth:Mode=Tokens");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("perms: the configuration is invalid:", error, StringComparison.Ordinal);
+        foreach (var key in new[] { "Perms:Server:Port", "Perms:Metrics:Port", "Perms:Grains:User:MaxStaleness", "Perms:Events:QueueCapacity", "Perms:Cluster:Dns:HostName", "Perms:Cluster:Token", "Perms:Auth:TokensPath" })
+        {
+            Assert.Contains("  " + key, error, StringComparison.Ordinal);
+        }
+
+        // One line per failure, none twice; nothing started (no listening, no log of the host).
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        Assert.Equal(lines.Count, lines.Distinct().Count());
+        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(DatabasePassword, output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Print_config_shows_the_effective_silo_configuration_with_secrets_masked()
+    {
+        var (exitCode, output, error) = await RunAsync(
+            Dll("Silo", "Perms.Silo.dll"),
+            "--print-config",
+            $"--Perms:Database:ConnectionString=Host=db;Username=perms;Password={DatabasePassword}",
+            $"--Perms:Events:Url=nats://perms:{NatsPassword}@nats-1:4222,nats://nats-2:4222",
+            $"--Perms:Cluster:Token={ClusterToken}",
+            "--Perms:Cluster:Silos:0=10.0.0.7:50051",
+            "--Perms:Cluster:Silos:1=10.0.0.8:50051",
+            "--Perms:Server:Address=10.0.0.7",
+            "--Perms:Auth:Mode=Development");
+
+        Assert.True(exitCode == 0, error);
+        var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(" = ", 2))
+            .Where(parts => parts.Length == 2)
+            .ToDictionary(parts => parts[0], parts => parts[1].TrimEnd('\r'));
+
+        // Masked.
+        Assert.Equal("Host=db;Username=perms;Password=***", values["Perms:Database:ConnectionString"]);
+        Assert.Equal("nats://***@nats-1:4222,nats://nats-2:4222", values["Perms:Events:Url"]);
+        Assert.Equal("***", values["Perms:Cluster:Token"]);
+        Assert.DoesNotContain(DatabasePassword, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(NatsPassword, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(ClusterToken, output, StringComparison.Ordinal);
+
+        // Effective: defaults, given values and derived ones.
+        Assert.Equal("00:05:00", values["Perms:Grains:User:MaxStaleness"]);
+        Assert.Equal("00:00:20", values["Perms:Server:DrainTimeout"]);
+        Assert.Equal("9464", values["Perms:Metrics:Port"]);
+        Assert.Equal("10.0.0.8:50051", values["Perms:Cluster:Silos:1"]);
+        Assert.Equal("10.0.0.7:50051", values["Perms:Cluster:Self"]);
+    }
+
+    [Fact]
+    public async Task Print_config_of_an_invalid_gateway_configuration_lists_the_failures_and_exits_2()
+    {
+        var (exitCode, output, _) = await RunAsync(
+            Dll("GatewayHost", "Perms.GatewayHost.dll"),
+            "--print-config",
+            "--Perms:Auth:Mode=Development",
+            "--Perms:Cluster:Provider=static",
+            "--Perms:Cluster:Token=short");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Perms:Cluster:Provider = static", output, StringComparison.Ordinal);
+        Assert.Contains("Perms:Cluster:Token = ***", output, StringComparison.Ordinal);
+        Assert.Contains("perms-gateway: the configuration is invalid:", output, StringComparison.Ordinal);
+        Assert.Contains("  Perms:Cluster:Silos is empty", output, StringComparison.Ordinal);
+        Assert.Contains("  Perms:Cluster:Token is 5 characters", output, StringComparison.Ordinal);
+    }
+}
