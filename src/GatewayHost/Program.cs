@@ -38,6 +38,11 @@ try
     // 0 after a graceful stop (SIGTERM included); 1 when a part of the host stopped it on a failure (e.g. joining).
     return Environment.ExitCode;
 }
+catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+{
+    // SIGTERM while starting (e.g. during the schema check): a clean stop, not a crash.
+    return Environment.ExitCode;
+}
 catch (OptionsValidationException e)
 {
     StartupValidation.Print(e, Console.Error, "perms-gateway");

@@ -62,6 +62,11 @@ try
     // 0 after a graceful stop (SIGTERM included); 1 when a part of the host stopped it on a failure (e.g. joining).
     return Environment.ExitCode;
 }
+catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+{
+    // SIGTERM while starting (e.g. during the schema check): a clean stop, not a crash.
+    return Environment.ExitCode;
+}
 catch (OptionsValidationException e)
 {
     // Configuration mistakes are the operator's to fix: say what and where, not a stack trace.

@@ -18,8 +18,11 @@ namespace Perms.Gateway.Admin;
 /// happens before these handlers (<see cref="AdminAuthenticator"/>); every field is validated here (INVALID_ARGUMENT
 /// naming it).
 /// </summary>
-public sealed class AdminApi
+public sealed partial class AdminApi
 {
+    /// <summary>Where the admin filter leaves the authenticated admin's name for the handlers (HttpContext.Items).</summary>
+    public const string AdminItem = "perms.admin";
+
     /// <summary>The gRPC service name.</summary>
     public const string ServiceName = "perms.admin.v1.AdminService";
 
@@ -36,14 +39,17 @@ public sealed class AdminApi
     private readonly ClusterOptions _cluster;
     private readonly ClusterRouter? _router;
     private readonly string _self;
+    private readonly ILogger _logger;
 
     /// <summary>Creates the API.</summary>
     /// <param name="silo">This silo's operations; null in a gateway process.</param>
     /// <param name="cluster">The cluster options (a silo's <c>Self</c> already derived).</param>
     /// <param name="router">The router when clustered; null for a silo alone.</param>
-    public AdminApi(ISiloAdministration? silo, ClusterOptions cluster, ClusterRouter? router)
+    /// <param name="logger">Where every change an admin makes is logged (who, what, how many); none when null.</param>
+    public AdminApi(ISiloAdministration? silo, ClusterOptions cluster, ClusterRouter? router, ILogger<AdminApi>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
+        _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _silo = silo;
         _cluster = cluster;
         _router = cluster.IsClustered ? router : null;
@@ -85,7 +91,9 @@ public sealed class AdminApi
             throw Invalid(error);
         }
 
-        return ValueTask.FromResult(new DeactivateUserResponse { Deactivated = silo.DeactivateUser(request.UserId), Silo = _self });
+        var deactivated = silo.DeactivateUser(request.UserId);
+        LogChange(AdminOf(context), "DeactivateUser", request.UserId, deactivated ? 1 : 0, 0);
+        return ValueTask.FromResult(new DeactivateUserResponse { Deactivated = deactivated, Silo = _self });
     }
 
     /// <summary>DeactivateOrganization.</summary>
@@ -99,6 +107,7 @@ public sealed class AdminApi
         }
 
         var result = silo.DeactivateOrganization(request.OrganizationId);
+        LogChange(AdminOf(context), "DeactivateOrganization", request.OrganizationId, result.UsersDeactivated, result.OrganizationDeactivated ? 1 : 0);
         return ValueTask.FromResult(new DeactivateOrganizationResponse
         {
             OrganizationDeactivated = result.OrganizationDeactivated,
@@ -112,6 +121,7 @@ public sealed class AdminApi
     {
         ArgumentNullException.ThrowIfNull(request);
         var result = Silo().FlushAll();
+        LogChange(AdminOf(context), "FlushAll", "*", result.UsersDeactivated, result.OrganizationsDeactivated);
         return ValueTask.FromResult(new FlushAllResponse
         {
             UsersDeactivated = result.UsersDeactivated,
@@ -170,4 +180,11 @@ public sealed class AdminApi
         _silo ?? throw new GrpcStatusException(GrpcStatusCode.FailedPrecondition, GatewayMessage);
 
     private static GrpcStatusException Invalid(string message) => new(GrpcStatusCode.InvalidArgument, message);
+
+    private static string AdminOf(GrpcCallContext context) =>
+        context.HttpContext.Items.TryGetValue(AdminItem, out var admin) && admin is string name ? name : "unknown";
+
+    // Every change an operator makes is on record: who, what, on which silo, with what effect.
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Admin {Admin} called {Method} on {Target}: {Users} user grains and {Organizations} organization grains deactivated on this silo")]
+    private partial void LogChange(string admin, string method, string target, long users, long organizations);
 }

@@ -20,6 +20,7 @@ public sealed partial class AdminAuthenticator : IDisposable
     private readonly ILogger<AdminAuthenticator> _logger;
     private readonly ITimer? _reload;
     private volatile CallerTokenSet? _tokens;
+    private volatile bool _revoked;
 
     /// <summary>Loads the tokens (when configured) and starts the reload timer.</summary>
     /// <param name="options">The options.</param>
@@ -60,7 +61,7 @@ public sealed partial class AdminAuthenticator : IDisposable
         }
 
         const string Scheme = "Bearer ";
-        if (authorization is null || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ||
+        if (_revoked || authorization is null || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ||
             tokens.Authenticate(authorization.AsSpan(Scheme.Length).Trim()) is not { } admin)
         {
             throw new GrpcStatusException(GrpcStatusCode.Unauthenticated, "missing or invalid admin credentials (a token from Perms:Admin:TokensPath; caller tokens are not admin tokens)");
@@ -77,12 +78,31 @@ public sealed partial class AdminAuthenticator : IDisposable
     /// <summary>Re-reads the tokens now (the timer calls this).</summary>
     public void Reload()
     {
+        var path = _options.TokensPath!;
         try
         {
-            _tokens = CallerTokenSet.Load(_options.TokensPath!, _options.MinimumTokenLength);
+            _tokens = CallerTokenSet.Load(path, _options.MinimumTokenLength);
+            if (_revoked)
+            {
+                _revoked = false;
+                LogRestored(path);
+            }
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
+            // Removing the tokens is how an operator revokes a leaked one: no file, or a file without tokens, refuses
+            // every admin call. Only a file that is there but unreadable or malformed keeps the previous tokens.
+            if (!File.Exists(path) && !Directory.Exists(path) || e.Message.EndsWith(": no tokens", StringComparison.Ordinal))
+            {
+                if (!_revoked)
+                {
+                    _revoked = true;
+                    LogRevoked(path);
+                }
+
+                return;
+            }
+
             LogReloadFailed(e.Message);
         }
     }
@@ -95,6 +115,12 @@ public sealed partial class AdminAuthenticator : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded admin tokens of {Count} names from {Path}")]
     private partial void LogLoaded(int count, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The admin tokens at {Path} are gone: every admin call is refused until tokens are back")]
+    private partial void LogRevoked(string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Admin tokens are back at {Path}")]
+    private partial void LogRestored(string path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reloading admin tokens failed; the previous tokens stay in force: {Reason}")]
     private partial void LogReloadFailed(string reason);

@@ -34,6 +34,7 @@ public static class AdminEndpointRouteBuilderExtensions
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
-        endpoints.MapGrpcUnary(AdminApi.ServiceName, method, parser, handler, context => authenticator.Authenticate(context.RequestHeaders.Authorization));
+        endpoints.MapGrpcUnary(AdminApi.ServiceName, method, parser, handler, context =>
+            context.HttpContext.Items[AdminApi.AdminItem] = authenticator.Authenticate(context.RequestHeaders.Authorization));
     }
 }

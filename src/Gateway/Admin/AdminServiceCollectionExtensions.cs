@@ -32,7 +32,7 @@ public static class AdminServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var cluster = sp.GetService<IOptions<ClusterOptions>>()?.Value ?? new ClusterOptions();
-            return new AdminApi(sp.GetService<ISiloAdministration>(), cluster, cluster.IsClustered ? sp.GetService<ClusterRouter>() : null);
+            return new AdminApi(sp.GetService<ISiloAdministration>(), cluster, cluster.IsClustered ? sp.GetService<ClusterRouter>() : null, sp.GetService<ILogger<AdminApi>>());
         });
         return services;
     }

@@ -50,6 +50,13 @@ public sealed partial class AuditLog
     /// <param name="result">The decision.</param>
     public void Decision(string? caller, string method, string userId, string? organizationId, MapField<string, Actions> permissions, ReadConsistency consistency, CheckResult result)
     {
+        // The fields are formatted before the generated method checks the level: check first, so a level lowered at
+        // run time costs nothing per check.
+        if (!_logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
         var decision = result.Decision;
         LogDecision(
             _logger,
@@ -78,6 +85,11 @@ public sealed partial class AuditLog
     /// <param name="detail">The status's message.</param>
     public void Error(string? caller, string method, string userId, string? organizationId, MapField<string, Actions> permissions, ReadConsistency consistency, GrpcStatusCode code, string detail)
     {
+        if (!_logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
         LogError(
             _logger,
             "error",

@@ -38,14 +38,14 @@ public sealed class HealthApi(HealthReporter reporter)
         if (!IsKnown(request.Service))
         {
             await writer.WriteAsync(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.ServiceUnknown }).ConfigureAwait(false);
-            await Task.Delay(Timeout.Infinite, context.CancellationToken).ConfigureAwait(false);
+            await UntilStoppingAsync(context.CancellationToken).ConfigureAwait(false);
             return;
         }
 
         if (request.Service == Liveness)
         {
             await writer.WriteAsync(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.Serving }).ConfigureAwait(false);
-            await Task.Delay(Timeout.Infinite, context.CancellationToken).ConfigureAwait(false);
+            await UntilStoppingAsync(context.CancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -60,6 +60,21 @@ public sealed class HealthApi(HealthReporter reporter)
             }
 
             await changed.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until the process shuts down (then the stream ends, so it does not hold the drain) or the caller leaves.</summary>
+    private async Task UntilStoppingAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var changed = reporter.Changed;
+            if (reporter.IsStopping)
+            {
+                return;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -22,35 +22,34 @@ public static partial class ConfigurationPrinter
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(output);
-        var failures = new List<string>();
         foreach (var printable in services.GetServices<PrintableOptions>().DistinctBy(p => (p.OptionsType, p.Name)).OrderBy(p => p.Section, StringComparer.Ordinal))
         {
-            object value;
+            IEnumerable<(string Key, string Value)> lines;
             try
             {
-                var monitor = services.GetRequiredService(typeof(IOptionsMonitor<>).MakeGenericType(printable.OptionsType));
-                value = monitor.GetType().GetMethod(nameof(IOptionsMonitor<object>.Get))!.Invoke(monitor, [printable.Name])!;
+                lines = Flatten(printable.Section, printable.Resolve(services), depth: 0);
             }
-            catch (TargetInvocationException e) when (e.InnerException is OptionsValidationException invalid)
+            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
             {
-                failures.AddRange(invalid.Failures);
-
-                // Invalid options cannot be built: show what the section itself says.
-                value = Activator.CreateInstance(printable.OptionsType)!;
-                configuration.GetSection(printable.Section).Bind(value);
+                // Options that cannot be built (invalid, or a value of the wrong type): what the section itself says.
+                lines = configuration.GetSection(printable.Section).AsEnumerable(makePathsRelative: false)
+                    .Where(pair => pair.Value is not null)
+                    .OrderBy(pair => pair.Key, StringComparer.Ordinal)
+                    .Select(pair => (pair.Key, Mask(pair.Key, pair.Value!)));
             }
 
-            foreach (var (key, text) in Flatten(printable.Section, value, depth: 0))
+            foreach (var (key, text) in lines)
             {
                 output.WriteLine($"{key} = {text}");
             }
         }
 
+        var failures = StartupValidation.Failures(services);
         if (failures.Count > 0)
         {
             output.WriteLine();
             output.WriteLine($"{process}: the configuration is invalid:");
-            foreach (var failure in failures.Distinct())
+            foreach (var failure in failures)
             {
                 output.WriteLine("  " + failure);
             }
@@ -138,9 +137,9 @@ public static partial class ConfigurationPrinter
         }
     }
 
-    [GeneratedRegex(@"(?<key>(?:Password|Pwd))\s*=\s*[^;]*", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<key>(?:Password|Pwd))\s*=\s*(?:""[^""]*""|'[^']*'|[^;]*)", RegexOptions.IgnoreCase)]
     private static partial Regex ConnectionStringSecret();
 
-    [GeneratedRegex(@"(?<scheme>[a-z][a-z0-9+.-]*://)[^/@\s,]+@", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<scheme>[a-z][a-z0-9+.-]*://)[^@\s,]*@", RegexOptions.IgnoreCase)]
     private static partial Regex UrlCredentials();
 }

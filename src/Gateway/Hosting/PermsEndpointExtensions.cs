@@ -26,7 +26,7 @@ public static class PermsEndpointExtensions
             {
                 host.ShutdownTimeout = server.Value.DrainTimeout;
             }
-            catch (OptionsValidationException)
+            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
             {
                 // Resolved while the host is built, before the start-up validation reports every invalid option.
             }
@@ -45,7 +45,7 @@ public static class PermsEndpointExtensions
             {
                 options = kestrel.ApplicationServices.GetRequiredService<IOptions<ServerOptions>>().Value;
             }
-            catch (OptionsValidationException)
+            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
             {
                 // Built with the application, before the start-up validation that reports every invalid option at
                 // once and stops the process: throwing here would report only this one.

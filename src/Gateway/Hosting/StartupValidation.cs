@@ -14,16 +14,56 @@ public static class StartupValidation
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(error);
+        var failures = Failures(services);
+        if (failures.Count == 0)
+        {
+            return true;
+        }
+
+        error.WriteLine($"{process}: the configuration is invalid:");
+        foreach (var failure in failures)
+        {
+            error.WriteLine("  " + failure);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Every failure of every listed option (<see cref="PrintableOptions"/>) — validation failures and values that
+    /// cannot be converted to their type alike — then of the other <c>ValidateOnStart</c> options; distinct, in order.
+    /// </summary>
+    public static IReadOnlyList<string> Failures(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var failures = new List<string>();
+        foreach (var printable in services.GetServices<PrintableOptions>().DistinctBy(p => (p.OptionsType, p.Name)))
+        {
+            try
+            {
+                printable.Resolve(services);
+            }
+            catch (OptionsValidationException e)
+            {
+                failures.AddRange(e.Failures);
+            }
+            catch (InvalidOperationException e)
+            {
+                // The binder's "Failed to convert configuration value '20s' at 'Perms:Server:DrainTimeout' to type …".
+                failures.Add(e.Message);
+            }
+        }
+
         try
         {
             services.GetService<IStartupValidator>()?.Validate();
-            return true;
         }
-        catch (Exception e) when (e is OptionsValidationException or AggregateException)
+        catch (Exception e) when (e is OptionsValidationException or AggregateException or InvalidOperationException)
         {
-            Print(e, error, process);
-            return false;
+            failures.AddRange(e is AggregateException aggregate ? aggregate.Flatten().InnerExceptions.SelectMany(FailuresOf) : FailuresOf(e));
         }
+
+        return [.. failures.Distinct()];
     }
 
     /// <summary>Prints the failures of an <see cref="OptionsValidationException"/> (or several, aggregated).</summary>
@@ -33,14 +73,14 @@ public static class StartupValidation
         ArgumentNullException.ThrowIfNull(error);
         error.WriteLine($"{process}: the configuration is invalid:");
         var failures = exception is AggregateException aggregate
-            ? aggregate.Flatten().InnerExceptions.SelectMany(Failures)
-            : Failures(exception);
+            ? aggregate.Flatten().InnerExceptions.SelectMany(FailuresOf)
+            : FailuresOf(exception);
         foreach (var failure in failures.Distinct())
         {
             error.WriteLine("  " + failure);
         }
     }
 
-    private static IEnumerable<string> Failures(Exception exception) =>
+    private static IEnumerable<string> FailuresOf(Exception exception) =>
         exception is OptionsValidationException validation ? validation.Failures : [exception.Message];
 }

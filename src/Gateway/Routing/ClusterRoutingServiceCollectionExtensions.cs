@@ -78,7 +78,7 @@ public static class ClusterRoutingServiceCollectionExtensions
         {
             return options.Value;
         }
-        catch (OptionsValidationException)
+        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
         {
             return null;
         }

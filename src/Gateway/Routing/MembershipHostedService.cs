@@ -78,7 +78,8 @@ internal sealed partial class MembershipHostedService(
     {
         try
         {
-            await joining.ConfigureAwait(false);
+            // A join that failed or was cancelled by the stop has nothing to undo but is disposed all the same.
+            await joining.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
             await _membership!.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception e)

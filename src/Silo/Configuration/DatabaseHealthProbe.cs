@@ -20,6 +20,21 @@ internal sealed partial class DatabaseHealthProbe(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         lifetime.ApplicationStopping.Register(reporter.MarkStopping);
+        try
+        {
+            await ProbeUntilStoppedAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The host stops when a background service fails; the process must not then exit 0 as after a SIGTERM.
+            LogProbeCrashed(e);
+            Environment.ExitCode = 1;
+            throw;
+        }
+    }
+
+    private async Task ProbeUntilStoppedAsync(CancellationToken stoppingToken)
+    {
         using var timer = new PeriodicTimer(options.Value.HealthProbeInterval);
         do
         {
@@ -67,6 +82,9 @@ internal sealed partial class DatabaseHealthProbe(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Health is now NOT_SERVING: the database does not answer (see the debug log for why)")]
     private partial void LogNotServing();
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The database probe behind the health status failed unexpectedly; stopping")]
+    private partial void LogProbeCrashed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Database probe failed: {Reason}")]
     private partial void LogProbeFailed(string reason);

@@ -128,4 +128,23 @@ public sealed class ConfigurationTests
         Assert.Contains("  Perms:Cluster:Silos is empty", output, StringComparison.Ordinal);
         Assert.Contains("  Perms:Cluster:Token is 5 characters", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Values_of_the_wrong_type_are_reported_with_the_other_failures_not_as_a_crash()
+    {
+        var silo = Dll("Silo", "Perms.Silo.dll");
+        string[] arguments = ["--Perms:Server:DrainTimeout=20s", "--Perms:Metrics:Port=abc", "--Perms:Events:QueueCapacity=0", "--Perms:Auth:Mode=Development"];
+
+        var (exitCode, _, error) = await RunAsync(silo, arguments);
+        var (printExitCode, printed, _) = await RunAsync(silo, ["--print-config", .. arguments]);
+
+        Assert.Equal(2, exitCode);
+        Assert.DoesNotContain("Unhandled exception", error, StringComparison.Ordinal);
+        Assert.Contains("'Perms:Server:DrainTimeout'", error, StringComparison.Ordinal);
+        Assert.Contains("'Perms:Metrics:Port'", error, StringComparison.Ordinal);
+        Assert.Contains("  Perms:Events:QueueCapacity", error, StringComparison.Ordinal);
+        Assert.Equal(2, printExitCode);
+        Assert.Contains("Perms:Server:DrainTimeout = 20s", printed, StringComparison.Ordinal);
+        Assert.Contains("'Perms:Metrics:Port'", printed, StringComparison.Ordinal);
+    }
 }

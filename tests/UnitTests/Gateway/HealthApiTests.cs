@@ -50,4 +50,57 @@ public sealed class HealthApiTests
 
         Assert.Equal(GrpcStatusCode.NotFound, error.Code);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(HealthApi.Liveness)]
+    [InlineData("no.such.Service")]
+    public async Task Every_watch_stream_ends_when_shutdown_begins_so_none_holds_the_drain(string service)
+    {
+        var reporter = new HealthReporter();
+        reporter.SetServing(true);
+        var api = new HealthApi(reporter);
+        var writer = new RecordingWriter();
+        using var caller = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+
+        var watch = api.WatchAsync(new HealthCheckRequest { Service = service }, writer, GrpcCallContextFactory.Create(new DefaultHttpContext { RequestAborted = caller.Token }, "/grpc.health.v1.Health/Watch"));
+        await writer.First.Task.WaitAsync(caller.Token);
+        Assert.False(watch.IsCompleted);
+
+        reporter.MarkStopping();
+        await watch.WaitAsync(caller.Token);
+
+        Assert.False(caller.IsCancellationRequested);
+        if (service.Length == 0)
+        {
+            Assert.Equal([HealthCheckResponse.Types.ServingStatus.Serving, HealthCheckResponse.Types.ServingStatus.NotServing], writer.Statuses);
+        }
+    }
+
+    [Fact]
+    public void Once_stopping_no_probe_can_turn_health_back_to_SERVING()
+    {
+        var reporter = new HealthReporter();
+        reporter.SetServing(true);
+
+        reporter.MarkStopping();
+        reporter.SetServing(true);
+
+        Assert.False(reporter.IsServing);
+        Assert.True(reporter.IsStopping);
+    }
+
+    private sealed class RecordingWriter : IGrpcStreamWriter<HealthCheckResponse>
+    {
+        public TaskCompletionSource First { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<HealthCheckResponse.Types.ServingStatus> Statuses { get; } = [];
+
+        public ValueTask WriteAsync(HealthCheckResponse message, CancellationToken cancellationToken = default)
+        {
+            Statuses.Add(message.Status);
+            First.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+    }
 }

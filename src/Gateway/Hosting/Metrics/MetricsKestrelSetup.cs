@@ -17,7 +17,7 @@ internal sealed class MetricsKestrelSetup(IOptions<MetricsOptions> metrics, IOpt
             value = metrics.Value;
             endpoint = server.Value;
         }
-        catch (OptionsValidationException)
+        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
         {
             // Kestrel's options are built with the application, before the start-up validation that reports every
             // invalid option at once (and stops the process); throwing here would report only this one.

@@ -24,11 +24,24 @@ internal sealed class MetricsOptionsValidator(IOptions<ServerOptions> server) : 
         {
             errors.Add($"{section}:Port {options.Port} is not a port (1-65535; default 9464), or set {section}:Enabled=false to serve no metrics");
         }
-        else if (options.Port == server.Value.Port)
+        else if (ServerPort() is { } serverPort && options.Port == serverPort)
         {
             errors.Add($"{section}:Port {options.Port} is also {ServerOptions.SectionName}:Port: metrics need a port of their own (default 9464)");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The gRPC port, or null when the server options are themselves invalid (reported under their own keys).</summary>
+    private int? ServerPort()
+    {
+        try
+        {
+            return server.Value.Port;
+        }
+        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Perms.Api.Admin.V1;
 using Perms.Cluster;
@@ -234,5 +235,24 @@ public sealed class AdminApiTests : IAsyncDisposable
             Assert.Equal(GrpcStatusCode.FailedPrecondition, e.Code);
             Assert.Equal(AdminApi.GatewayMessage, e.Detail);
         });
+    }
+
+    [Fact]
+    public async Task Every_change_is_logged_with_the_admin_who_made_it_and_reads_are_not()
+    {
+        using var logs = new Perms.UnitTests.Gateway.Auditing.StructuredLogProvider();
+        using var factory = LoggerFactory.Create(builder => builder.AddProvider(logs));
+        var api = new AdminApi(_silo, new ClusterOptions { Self = "127.0.0.1:50051" }, router: null, factory.CreateLogger<AdminApi>());
+        var context = Context();
+        context.HttpContext.Items[AdminApi.AdminItem] = "oncall-alice";
+
+        await api.ListActivationsAsync(new ListActivationsRequest(), context);
+        await api.DeactivateUserAsync(new DeactivateUserRequest { UserId = "user-7" }, context);
+        await api.FlushAllAsync(new FlushAllRequest(), context);
+
+        var changes = logs.Of(typeof(AdminApi).FullName!);
+        Assert.Equal(["DeactivateUser", "FlushAll"], changes.Select(c => c["Method"]));
+        Assert.All(changes, c => Assert.Equal("oncall-alice", c["Admin"]));
+        Assert.Equal("user-7", changes[0]["Target"]);
     }
 }

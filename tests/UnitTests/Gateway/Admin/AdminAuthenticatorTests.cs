@@ -119,4 +119,32 @@ public sealed class AdminAuthenticatorTests : IDisposable
         Assert.Equal(GrpcStatusCode.Unauthenticated, Refused(authenticator, $"Bearer {AdminToken}").Code);
         Assert.Equal("ops", authenticator.Authenticate($"Bearer {Rotated}"));
     }
+
+    [Fact]
+    public void Removing_the_admin_tokens_revokes_them_at_the_next_reload_and_putting_them_back_restores_them()
+    {
+        var authenticator = Create(Admins);
+        Assert.Equal("ops", authenticator.Authenticate($"Bearer {AdminToken}"));
+
+        File.Delete(Path.Combine(Admins, "ops"));
+        authenticator.Reload();
+        var refused = Refused(authenticator, $"Bearer {AdminToken}");
+
+        File.WriteAllText(Path.Combine(Admins, "ops"), AdminToken);
+        authenticator.Reload();
+
+        Assert.Equal(GrpcStatusCode.Unauthenticated, refused.Code);
+        Assert.Equal("ops", authenticator.Authenticate($"Bearer {AdminToken}"));
+    }
+
+    [Fact]
+    public void A_malformed_token_file_keeps_the_previous_tokens()
+    {
+        var authenticator = Create(Admins);
+
+        File.WriteAllText(Path.Combine(Admins, "ops"), "short");
+        authenticator.Reload();
+
+        Assert.Equal("ops", authenticator.Authenticate($"Bearer {AdminToken}"));
+    }
 }

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# What routing costs, in one command: the gateway hop against one silo alone, measured in the same run.
+#
+#   benchmarks/cluster.sh [--users 1000] [--organizations 100] [--memberships 3000] [--duration 10] [--warmup 3]
+#                         [--concurrency 64] [--results DIR]
+#
+# It starts a private PostgreSQL 15 and nats-server (scripts/lib/servers.sh); creates Better Auth's tables with Better
+# Auth's own migration (tests/js) in schema "harness" of a fresh database; fills them with `perms-loadtest generate
+# --manifest`; adds the indexes `perms schema check` asks for, a SELECT-only role and a caller token
+# (scripts/lib/demo.sh), as benchmarks/harness.sh does. Then, with the harness policy (src/LoadTest/harness-policy.json):
+#   1. baseline: ONE silo alone (no Perms__Cluster__* set): `perms-loadtest run --scenario warm` with --concurrency
+#      callers (closed loop), then one caller on one connection (sequential); the silo is stopped afterwards;
+#   2. two silos (Perms__Cluster__Provider=postgres, membership table in schema perms of the same database, heartbeat
+#      every second, a random cluster token) and a gateway process (src/GatewayHost) over the same membership: once
+#      both silos are in every process's view, the same two runs against the gateway (every call takes one hop to its
+#      owner silo) and against silo 1 directly (about half the calls are answered locally, half forwarded to silo 2);
+#   3. the baseline again on a fresh single silo, once the cluster is stopped.
+# Every answer is judged against the manifest's ground truth: any wrong answer (or error) fails the script. It prints
+# p50/p99 and throughput of each run and their ratios against the baseline (the mean of 1 and 3), and writes the table (summary.md), the
+# JSON and HTML reports and the processes' logs into the results directory it prints (default: a new directory under
+# /tmp). Client, gateway, silos, PostgreSQL and NATS share this machine's cores. Stops everything it started on exit.
+# Record results with this exact command in docs/benchmarks.md, "Gateway hop".
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+COMMAND="benchmarks/cluster.sh $*"
+USERS=1000 ORGANIZATIONS=100 MEMBERSHIPS=3000 DURATION=10 WARMUP=3 CONCURRENCY=64 RESULTS=""
+while (($#)); do
+  case $1 in
+    --users | --organizations | --memberships | --duration | --warmup | --concurrency | --results)
+      (($# >= 2)) || { echo "cluster.sh: $1 needs a value" >&2; exit 2; } ;;&
+    --users) USERS=$2; shift 2 ;;
+    --organizations) ORGANIZATIONS=$2; shift 2 ;;
+    --memberships) MEMBERSHIPS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --concurrency) CONCURRENCY=$2; shift 2 ;;
+    --results) RESULTS=$2; shift 2 ;;
+    -h | --help) sed -n 2,22p "$0"; exit 0 ;;
+    *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+for number in "$USERS" "$ORGANIZATIONS" "$MEMBERSHIPS" "$DURATION" "$WARMUP" "$CONCURRENCY"; do
+  [[ $number =~ ^[0-9]+$ ]] || { echo "cluster.sh: '$number' is not a whole number (durations are seconds)" >&2; exit 2; }
+done
+for positive in USERS ORGANIZATIONS DURATION CONCURRENCY; do
+  ((10#${!positive} > 0)) || { echo "cluster.sh: --${positive,,} must be at least 1" >&2; exit 2; }
+done
+
+POLICY=$ROOT/src/LoadTest/harness-policy.json
+[[ -f $POLICY ]] || { echo "cluster.sh: $POLICY is missing" >&2; exit 1; }
+if [[ -z $RESULTS ]]; then
+  RESULTS=$(mktemp -d -p "${TMPDIR:-/tmp}" "perms-cluster-$(date -u +%Y%m%dT%H%M%SZ).XXXX")
+fi
+mkdir -p "$RESULTS"
+RESULTS=$(cd "$RESULTS" && pwd)
+
+# shellcheck source=../scripts/lib/servers.sh
+. "$ROOT/scripts/lib/servers.sh"
+# shellcheck source=../scripts/lib/demo.sh
+. "$ROOT/scripts/lib/demo.sh"
+
+# Every process this script starts (silos, gateway), stopped on exit before the servers.
+STARTED=()
+# shellcheck disable=SC2317 # called by the EXIT trap
+cluster_stop() {
+  trap '' INT TERM
+  local pid
+  for pid in "${STARTED[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${STARTED[@]}"; do wait "$pid" 2>/dev/null || true; done
+  STARTED=()
+  perms_demo_stop # also the silo perms_demo_start_silo was starting, if it failed
+}
+# stop_process PID: stops one process this script started and forgets it.
+stop_process() {
+  local pid=$1 kept=() p
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${STARTED[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+  STARTED=("${kept[@]}")
+}
+
+perms_demo_start_servers
+trap cluster_stop EXIT
+perms_log "building the silo, the gateway and perms-loadtest (Release)"
+for project in src/Silo/Silo.csproj src/GatewayHost/GatewayHost.csproj src/LoadTest/LoadTest.csproj; do
+  dotnet build "$project" -c Release --verbosity quiet -nologo -nodeReuse:false -p:UseSharedCompilation=false \
+    >>"$RESULTS/build.log" 2>&1 || { cat "$RESULTS/build.log" >&2; exit 1; }
+done
+LOADTEST=(dotnet "$ROOT/src/LoadTest/bin/Release/net10.0/Perms.LoadTest.dll")
+
+# As benchmarks/harness.sh: Better Auth's tables in schema "harness" of a database of their own.
+SCHEMA=harness
+"$PERMS_TEST_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$PERMS_TEST_POSTGRES_URL" -c "CREATE DATABASE harness"
+DB_URL=${PERMS_TEST_POSTGRES_URL%/postgres}/harness
+DB_CONNECTION=${PERMS_TEST_POSTGRES/Database=postgres/Database=harness}
+
+perms_log "Better Auth creates its tables (its migration API, tests/js/better-auth-differential.mjs --migrate-only)"
+(cd tests/js && PERMS_TEST_POSTGRES_URL=$DB_URL node better-auth-differential.mjs --layout default --schema "$SCHEMA" --migrate-only >/dev/null)
+
+perms_log "perms-loadtest generate: $USERS users, $ORGANIZATIONS organizations, $MEMBERSHIPS memberships"
+MANIFEST=$RESULTS/perms-dataset.json
+"${LOADTEST[@]}" generate --connection "$DB_CONNECTION" --schema "$SCHEMA" --users "$USERS" \
+  --organizations "$ORGANIZATIONS" --memberships "$MEMBERSHIPS" --policy "$POLICY" --manifest "$MANIFEST"
+
+perms_create_reader "$DB_URL" "$SCHEMA" perms_reader
+perms_log "indexes asked for by perms schema check"
+perms_create_indexes "$DB_URL" Perms__Database__Schema="$SCHEMA"
+"$PERMS_TEST_PG_BIN/psql" -X -q "$DB_URL" -c "ANALYZE" >/dev/null
+DEMO=$PERMS_RUN_DIR/cluster
+perms_new_caller_token "$DEMO/tokens" loadtest
+export PERMS_LOADTEST_TOKEN=$TOKEN
+
+# Settings of every silo. Warnings only (the logs must not compete with the load for the cores), except the cluster's
+# own messages ("Cluster view changed to v… [a, b]"), which tell when both silos are in a view.
+SILO_ENV=(Perms__Policy__Path="$POLICY" Perms__Auth__TokensPath="$DEMO/tokens" Perms__Database__Schema="$SCHEMA"
+  Perms__Events__SubjectPrefix=harness. Logging__LogLevel__Default=Warning Logging__LogLevel__Perms.Cluster=Information)
+CLUSTER_TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+# The membership table lives in schema perms of the same database, written by the superuser (not the SELECT-only
+# reader): the role must be allowed to create that schema.
+CLUSTER_ENV=(Perms__Cluster__Provider=postgres Perms__Cluster__Postgres__ConnectionString="$DB_CONNECTION"
+  Perms__Cluster__Postgres__HeartbeatInterval=00:00:01 Perms__Cluster__Token="$CLUSTER_TOKEN")
+
+rc=0
+# measure NAME ADDRESS: the warm scenario against ADDRESS, closed loop with $CONCURRENCY callers, then one caller on one
+# connection. Reports NAME-loaded.{txt,json,html} and NAME-sequential.{…}.
+measure() {
+  local name=$1 address=$2 kind args
+  for kind in loaded sequential; do
+    args=(run --scenario warm --address "$address" --manifest "$MANIFEST" --mode closed
+      --duration "$DURATION" --warmup "$WARMUP" --json "$RESULTS/$name-$kind.json" --html "$RESULTS/$name-$kind.html")
+    if [[ $kind == loaded ]]; then args+=(--concurrency "$CONCURRENCY"); else args+=(--concurrency 1 --connections 1); fi
+    perms_log "$name: perms-loadtest ${args[*]}"
+    "${LOADTEST[@]}" "${args[@]}" | tee "$RESULTS/$name-$kind.txt" || { perms_err "$name ($kind): perms-loadtest failed"; rc=1; }
+  done
+}
+
+# wait_for_view LOG...: until the last "Cluster view changed" line of every LOG lists two silos (60 s at most).
+wait_for_view() {
+  local i log ready pid
+  for ((i = 0; i < 300; i++)); do
+    ready=1
+    for log in "$@"; do
+      grep 'Cluster view changed to' "$log" 2>/dev/null | tail -n 1 | grep -qE '\[[^],]+, [^],]+\]' || { ready=""; break; }
+    done
+    [[ -n $ready ]] && return 0
+    for pid in "${STARTED[@]}"; do kill -0 "$pid" 2>/dev/null || { perms_err "a process exited; see $RESULTS"; return 1; }; done
+    sleep 0.2
+  done
+  perms_err "the cluster view did not hold both silos after 60 s; see $RESULTS/*.log"
+  return 1
+}
+
+# baseline NAME: one silo, no cluster settings at all, measured, then stopped.
+baseline() {
+  local port
+  port=$(perms_free_port)
+  perms_demo_start_silo "$port" "${SILO_ENV[@]}" Perms__Metrics__Port="$(perms_free_port)" >"$RESULTS/$1.log" 2>&1 || { cat "$RESULTS/$1.log" >&2; exit 1; }
+  STARTED+=("$SILO_PID")
+  measure "$1" "127.0.0.1:$port"
+  stop_process "$SILO_PID"
+}
+
+# 1. Baseline: one silo alone.
+baseline single
+
+# 2. Two silos over the PostgreSQL membership, and a gateway.
+SILO1_PORT=$(perms_free_port)
+# Each process scrapes on a port of its own (the default 9464 would be taken by the first).
+perms_demo_start_silo "$SILO1_PORT" "${SILO_ENV[@]}" "${CLUSTER_ENV[@]}" Perms__Metrics__Port="$(perms_free_port)" >"$RESULTS/silo1.log" 2>&1 \
+  || { cat "$RESULTS/silo1.log" >&2; exit 1; }
+STARTED+=("$SILO_PID")
+SILO2_PORT=$(perms_free_port)
+perms_demo_start_silo "$SILO2_PORT" "${SILO_ENV[@]}" "${CLUSTER_ENV[@]}" Perms__Metrics__Port="$(perms_free_port)" >"$RESULTS/silo2.log" 2>&1 \
+  || { cat "$RESULTS/silo2.log" >&2; exit 1; }
+STARTED+=("$SILO_PID")
+
+GATEWAY_PORT=$(perms_free_port)
+perms_log "starting the gateway on 127.0.0.1:$GATEWAY_PORT"
+(cd "$ROOT/src/GatewayHost/bin/Release/net10.0" &&
+  exec env Perms__Auth__TokensPath="$DEMO/tokens" Perms__Server__Address=127.0.0.1 Perms__Server__Port="$GATEWAY_PORT" \
+    Perms__Metrics__Port="$(perms_free_port)" \
+    Logging__LogLevel__Default=Warning Logging__LogLevel__Perms.Cluster=Information "${CLUSTER_ENV[@]}" \
+    dotnet Perms.GatewayHost.dll) >"$RESULTS/gateway.log" 2>&1 &
+STARTED+=("$!")
+GATEWAY_PID=$!
+for ((i = 0; i < 100; i++)); do
+  if PERMS_ADDRESS=127.0.0.1:$GATEWAY_PORT node "$ROOT/demo/perms.mjs" health >/dev/null 2>&1; then break; fi
+  kill -0 "$GATEWAY_PID" 2>/dev/null || { cat "$RESULTS/gateway.log" >&2; perms_err "the gateway exited"; exit 1; }
+  sleep 0.3
+done
+((i < 100)) || { cat "$RESULTS/gateway.log" >&2; perms_err "the gateway did not answer its health check"; exit 1; }
+perms_log "waiting for both silos in the views of silo 1, silo 2 and the gateway"
+wait_for_view "$RESULTS/silo1.log" "$RESULTS/silo2.log" "$RESULTS/gateway.log" || exit 1
+grep -h 'Cluster view changed to' "$RESULTS/gateway.log" | tail -n 1 >&2
+
+measure gateway "127.0.0.1:$GATEWAY_PORT"
+measure silo1 "127.0.0.1:$SILO1_PORT"
+for pid in "${STARTED[@]}"; do stop_process "$pid"; done
+
+# 3. The baseline again, on a fresh silo: the machine's load drifts (other work on the shared cores), and the ratios are
+# taken against the mean of the baselines before and after.
+baseline single-after
+
+# The table: each run against the baseline of the same kind.
+python3 - "$RESULTS" "$CONCURRENCY" "$(nproc)" "$(uptime | sed 's/.*load average: //')" "$COMMAND" \
+  >"$RESULTS/summary.md" <<'PY' || rc=1
+import json, sys
+results, concurrency, cores, load, command = sys.argv[1:]
+names = [("single", "one silo alone (baseline, before)"), ("gateway", "gateway → owner silo (every call one hop)"),
+         ("silo1", "silo 1 of 2 directly (≈ half forwarded)"), ("single-after", "one silo alone (baseline, after)")]
+kinds = [("loaded", f"{concurrency} callers"), ("sequential", "1 caller, 1 connection")]
+
+def read(name, kind):
+    try:
+        with open(f"{results}/{name}-{kind}.json") as f:
+            return json.load(f)["results"][-1]
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+
+def lat(us):
+    return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} µs"
+
+failed = False
+notes = []
+print(f"Command: `{command}`; {cores} cores shared by the load client, the gateway, the silos, PostgreSQL and NATS "
+      f"(load average at the end: {load}).\n")
+print("| target | load | p50 | p99 | throughput | wrong / errors | p50 vs baseline | p99 vs baseline | throughput vs baseline |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for kind, load_name in kinds:
+    rows = {name: read(name, kind) for name, _ in names}
+    bases = [rows[n] for n in ("single", "single-after") if rows[n] is not None]
+    base = None
+    if bases:
+        base = {"p50": sum(b["latency"]["p50"] for b in bases) / len(bases),
+                "p99": sum(b["latency"]["p99"] for b in bases) / len(bases),
+                "throughput": sum(b["throughput"] for b in bases) / len(bases)}
+    if len(bases) == 2:
+        drift = bases[1]["throughput"] / bases[0]["throughput"]
+        if not 0.8 <= drift <= 1.25:
+            notes.append(f"{load_name}: the baseline's throughput moved {drift:.2f}× between before and after "
+                         "(other load on the machine, or warm-up effects): these ratios are rough.")
+    for name, title in names:
+        r = rows[name]
+        if r is None:
+            print(f"| {title} | {load_name} | — | — | — | no report | | | |"); failed = True; continue
+        p50, p99, tput = r["latency"]["p50"], r["latency"]["p99"], r["throughput"]
+        wrong, errors = r["wrong"], r["errors"]
+        failed |= wrong != 0 or errors != 0 or r["correct"] == 0
+        ratios = "| — | — | — |" if base is None else (
+            f"| {p50 / base['p50']:.2f}× | {p99 / base['p99']:.2f}× | {100 * tput / base['throughput']:.0f}% |")
+        print(f"| {title} | {load_name} | {lat(p50)} | {lat(p99)} | {tput:,.0f}/s | {wrong} / {errors} {ratios}")
+print()
+print("Ratios are against the mean of the two baseline runs of the same load. They overstate the hop's cost against "
+      "separate machines: here the extra process's CPU (the gateway, or the second silo answering forwarded calls) "
+      "comes out of the same cores as the client's and the silos'.")
+for note in notes:
+    print(f"\nNote: {note}")
+sys.exit(1 if failed else 0)
+PY
+printf '\n' >&2
+cat "$RESULTS/summary.md"
+if ((rc)); then perms_err "wrong answers, errors or a failed run (see above and $RESULTS)"; fi
+perms_log "results in $RESULTS (exact command: $COMMAND)"
+exit "$rc"
