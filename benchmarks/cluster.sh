@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What routing costs, in one command: the gateway hop against one silo alone, measured in the same run.
 #
-#   benchmarks/cluster.sh [--users 1000] [--organizations 100] [--memberships 3000] [--duration 10] [--warmup 3]
+#   benchmarks/cluster.sh [--users 1000] [--organizations 100] [--memberships 3000] [--duration 10] [--warmup 15]
 #                         [--concurrency 64] [--results DIR]
 #
 # It starts a private PostgreSQL 15 and nats-server (scripts/lib/servers.sh); creates Better Auth's tables with Better
@@ -19,6 +19,9 @@
 # p50/p99 and throughput of each run and their ratios against the baseline (the mean of 1 and 3), and writes the table (summary.md), the
 # JSON and HTML reports and the processes' logs into the results directory it prints (default: a new directory under
 # /tmp). Client, gateway, silos, PostgreSQL and NATS share this machine's cores. Stops everything it started on exit.
+# It also prints the CPU per check of each process (utime + stime from /proc/PID/stat, read at the end of the warm-up
+# and at the end of the measured part, divided by the checks counted) and of the whole machine (/proc/stat), and notes
+# runs whose throughput was still rising (a process still warming up: give it a longer --warmup).
 # Record results with this exact command in docs/benchmarks.md, "Gateway hop".
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -26,7 +29,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 COMMAND="benchmarks/cluster.sh $*"
-USERS=1000 ORGANIZATIONS=100 MEMBERSHIPS=3000 DURATION=10 WARMUP=3 CONCURRENCY=64 RESULTS=""
+USERS=1000 ORGANIZATIONS=100 MEMBERSHIPS=3000 DURATION=10 WARMUP=15 CONCURRENCY=64 RESULTS=""
 while (($#)); do
   case $1 in
     --users | --organizations | --memberships | --duration | --warmup | --concurrency | --results)
@@ -38,7 +41,7 @@ while (($#)); do
     --warmup) WARMUP=$2; shift 2 ;;
     --concurrency) CONCURRENCY=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
-    -h | --help) sed -n 2,22p "$0"; exit 0 ;;
+    -h | --help) sed -n 2,25p "$0"; exit 0 ;;
     *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -124,8 +127,41 @@ CLUSTER_ENV=(Perms__Cluster__Provider=postgres Perms__Cluster__Postgres__Connect
   Perms__Cluster__Postgres__HeartbeatInterval=00:00:01 Perms__Cluster__Token="$CLUSTER_TOKEN")
 
 rc=0
+# CPU per check: the processes measure reads, as NAME=PID (set before each measure), and the clock ticks per second.
+CPU_PROCESSES=()
+CLK_TCK=$(getconf CLK_TCK)
+# cpu_snapshot: one line, "NAME TICKS" per process of CPU_PROCESSES (utime + stime, fields 14 and 15 of
+# /proc/PID/stat, in clock ticks) then "machine TICKS" (all cores busy: user, nice, system, irq, softirq, steal of
+# /proc/stat), space-separated. Bash builtins only: it runs while the load runs.
+cpu_snapshot() {
+  local entry stat fields line="" user nice system irq softirq steal
+  for entry in "${CPU_PROCESSES[@]}"; do
+    read -r stat <"/proc/${entry#*=}/stat" || { perms_err "${entry%%=*} (pid ${entry#*=}) is gone"; return 1; }
+    read -ra fields <<<"${stat##*) }" # after the command name, which may hold spaces: fields[0] is field 3
+    line+="${entry%%=*} $((fields[11] + fields[12])) "
+  done
+  read -r _ user nice system _ _ irq softirq steal _ </proc/stat
+  echo "${line}machine $((user + nice + system + irq + softirq + steal))"
+}
+# cpu_marks FILE: passes perms-loadtest's merged output through (progress lines to standard error, the rest to standard
+# output) and writes to FILE the CPU of CPU_PROCESSES at the end of the warm-up (its last progress line, "warm-up
+# 3/3 s … | 0 s left"; at the start when there is no warm-up) and at the end of the measured part (the last
+# "measuring … | 0 s left" line), one cpu_snapshot line each, so the CPU is that of the checks the report counts.
+cpu_marks() {
+  local file=$1 line before="" after=""
+  ((10#$WARMUP > 0)) || before=$(cpu_snapshot)
+  while IFS= read -r line; do
+    case $line in
+      *" | warm-up "*"| 0 s left") before=$(cpu_snapshot); echo "$line" >&2 ;;
+      *" | measuring "*"| 0 s left") after=$(cpu_snapshot); echo "$line" >&2 ;;
+      *" | warm-up "* | *" | measuring "*) echo "$line" >&2 ;;
+      *) echo "$line" ;;
+    esac
+  done
+  if [[ -n $before && -n $after ]]; then printf '%s\n%s\n' "$before" "$after" >"$file"; fi
+}
 # measure NAME ADDRESS: the warm scenario against ADDRESS, closed loop with $CONCURRENCY callers, then one caller on one
-# connection. Reports NAME-loaded.{txt,json,html} and NAME-sequential.{…}.
+# connection. Reports NAME-loaded.{txt,json,html} and NAME-sequential.{…}, and NAME-KIND.cpu (see cpu_marks).
 measure() {
   local name=$1 address=$2 kind args
   for kind in loaded sequential; do
@@ -133,8 +169,16 @@ measure() {
       --duration "$DURATION" --warmup "$WARMUP" --json "$RESULTS/$name-$kind.json" --html "$RESULTS/$name-$kind.html")
     if [[ $kind == loaded ]]; then args+=(--concurrency "$CONCURRENCY"); else args+=(--concurrency 1 --connections 1); fi
     perms_log "$name: perms-loadtest ${args[*]}"
-    "${LOADTEST[@]}" "${args[@]}" | tee "$RESULTS/$name-$kind.txt" || { perms_err "$name ($kind): perms-loadtest failed"; rc=1; }
+    { "${LOADTEST[@]}" "${args[@]}" | tee "$RESULTS/$name-$kind.txt"; } 2>&1 | cpu_marks "$RESULTS/$name-$kind.cpu" \
+      || { perms_err "$name ($kind): perms-loadtest failed"; rc=1; }
   done
+}
+
+# check_pid NAME PID DLL: PID must be the dotnet process running DLL (the CPU read is that process's, not a shell's).
+check_pid() {
+  local cmdline
+  cmdline=$(tr '\0' ' ' <"/proc/$2/cmdline") || { perms_err "$1: no process $2"; exit 1; }
+  [[ $cmdline == *dotnet*"$3"* ]] || { perms_err "$1: pid $2 runs '$cmdline', not $3"; exit 1; }
 }
 
 # wait_for_view LOG...: until the last "Cluster view changed" line of every LOG lists two silos (60 s at most).
@@ -159,6 +203,8 @@ baseline() {
   port=$(perms_free_port)
   perms_demo_start_silo "$port" "${SILO_ENV[@]}" Perms__Metrics__Port="$(perms_free_port)" >"$RESULTS/$1.log" 2>&1 || { cat "$RESULTS/$1.log" >&2; exit 1; }
   STARTED+=("$SILO_PID")
+  check_pid silo "$SILO_PID" Perms.Silo.dll
+  CPU_PROCESSES=("silo=$SILO_PID")
   measure "$1" "127.0.0.1:$port"
   stop_process "$SILO_PID"
 }
@@ -172,10 +218,12 @@ SILO1_PORT=$(perms_free_port)
 perms_demo_start_silo "$SILO1_PORT" "${SILO_ENV[@]}" "${CLUSTER_ENV[@]}" Perms__Metrics__Port="$(perms_free_port)" >"$RESULTS/silo1.log" 2>&1 \
   || { cat "$RESULTS/silo1.log" >&2; exit 1; }
 STARTED+=("$SILO_PID")
+SILO1_PID=$SILO_PID
 SILO2_PORT=$(perms_free_port)
 perms_demo_start_silo "$SILO2_PORT" "${SILO_ENV[@]}" "${CLUSTER_ENV[@]}" Perms__Metrics__Port="$(perms_free_port)" >"$RESULTS/silo2.log" 2>&1 \
   || { cat "$RESULTS/silo2.log" >&2; exit 1; }
 STARTED+=("$SILO_PID")
+SILO2_PID=$SILO_PID
 
 GATEWAY_PORT=$(perms_free_port)
 perms_log "starting the gateway on 127.0.0.1:$GATEWAY_PORT"
@@ -195,6 +243,10 @@ done
 perms_log "waiting for both silos in the views of silo 1, silo 2 and the gateway"
 wait_for_view "$RESULTS/silo1.log" "$RESULTS/silo2.log" "$RESULTS/gateway.log" || exit 1
 grep -h 'Cluster view changed to' "$RESULTS/gateway.log" | tail -n 1 >&2
+check_pid gateway "$GATEWAY_PID" Perms.GatewayHost.dll
+check_pid "silo 1" "$SILO1_PID" Perms.Silo.dll
+check_pid "silo 2" "$SILO2_PID" Perms.Silo.dll
+CPU_PROCESSES=("gateway=$GATEWAY_PID" "silo1=$SILO1_PID" "silo2=$SILO2_PID")
 
 measure gateway "127.0.0.1:$GATEWAY_PORT"
 measure silo1 "127.0.0.1:$SILO1_PORT"
@@ -205,10 +257,10 @@ for pid in "${STARTED[@]}"; do stop_process "$pid"; done
 baseline single-after
 
 # The table: each run against the baseline of the same kind.
-python3 - "$RESULTS" "$CONCURRENCY" "$(nproc)" "$(uptime | sed 's/.*load average: //')" "$COMMAND" \
+python3 - "$RESULTS" "$CONCURRENCY" "$(nproc)" "$(uptime | sed 's/.*load average: //')" "$COMMAND" "$CLK_TCK" \
   >"$RESULTS/summary.md" <<'PY' || rc=1
 import json, sys
-results, concurrency, cores, load, command = sys.argv[1:]
+results, concurrency, cores, load, command, clk_tck = sys.argv[1:]
 names = [("single", "one silo alone (baseline, before)"), ("gateway", "gateway → owner silo (every call one hop)"),
          ("silo1", "silo 1 of 2 directly (≈ half forwarded)"), ("single-after", "one silo alone (baseline, after)")]
 kinds = [("loaded", f"{concurrency} callers"), ("sequential", "1 caller, 1 connection")]
@@ -247,6 +299,13 @@ for kind, load_name in kinds:
         if r is None:
             print(f"| {title} | {load_name} | — | — | — | no report | | | |"); failed = True; continue
         p50, p99, tput = r["latency"]["p50"], r["latency"]["p99"], r["throughput"]
+        # A process still warming up (e.g. tiered JIT on busy cores) shows as throughput rising through the measured part.
+        seconds = [t["completed"] for t in r.get("timeline", [])]
+        half = len(seconds) // 2
+        first, second = sum(seconds[:half]), sum(seconds[half:])
+        if half and first and second > 1.25 * first:
+            notes.append(f"{title}, {load_name}: throughput rose {second / first:.2f}× from "
+                         "the first half of the measured part to the second (still warming up): try a longer --warmup.")
         wrong, errors = r["wrong"], r["errors"]
         failed |= wrong != 0 or errors != 0 or r["correct"] == 0
         ratios = "| — | — | — |" if base is None else (
@@ -258,6 +317,33 @@ print("Ratios are against the mean of the two baseline runs of the same load. Th
       "comes out of the same cores as the client's and the silos'.")
 for note in notes:
     print(f"\nNote: {note}")
+
+# CPU per check: each process's utime + stime over the measured part (cpu_marks), divided by the checks it counted.
+def cpu(name, kind):
+    try:
+        with open(f"{results}/{name}-{kind}.cpu") as f:
+            before, after = ([l.split() for l in f.read().split("\n")[:2]])
+        before, after = dict(zip(before[::2], map(int, before[1::2]))), dict(zip(after[::2], map(int, after[1::2])))
+        return {k: (after[k] - before[k]) * 1e6 / int(clk_tck) for k in before}
+    except (OSError, ValueError, KeyError):
+        return None
+
+print(f"\nCPU per check (µs; utime + stime of each process from /proc/PID/stat over the measured part, clock tick "
+      f"{1000 / int(clk_tck):.0f} ms; \"machine\" is all {cores} cores' busy time, the load client, PostgreSQL and NATS "
+      "included):\n")
+print("| target | load | checks | gateway | silo 1 | silo 2 | gateway + silos | one silo alone | machine |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for kind, load_name in kinds:
+    for name, title in names:
+        r, c = read(name, kind), cpu(name, kind)
+        if r is None or c is None:
+            print(f"| {title} | {load_name} | — | | | | | | |"); continue
+        n = r["correct"] + r["wrong"] + r["errors"]
+        per = {k: v / n for k, v in c.items()}
+        cell = lambda k: f"{per[k]:.0f}" if k in per else ""
+        both = f"{per['gateway'] + per['silo1'] + per['silo2']:.0f}" if "gateway" in per else ""
+        print(f"| {title} | {load_name} | {n:,} | {cell('gateway')} | {cell('silo1')} | {cell('silo2')} | {both} "
+              f"| {cell('silo')} | {cell('machine')} |")
 sys.exit(1 if failed else 0)
 PY
 printf '\n' >&2
