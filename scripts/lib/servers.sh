@@ -240,7 +240,9 @@ perms_start_nats() {
   mkdir -p "$dir" || return 1
   for attempt in 1 2 3; do
     port=$(perms_free_port) || return 1
-    "$bin" -a 127.0.0.1 -p "$port" -m 0 </dev/null >>"$dir/nats.log" 2>&1 &
+    # In a session of its own: a Ctrl-C reaches the whole foreground process group, and nats-server must outlive the
+    # silos it serves so they can drain their subscriptions; perms_stop_all stops it after them.
+    setsid "$bin" -a 127.0.0.1 -p "$port" -m 0 </dev/null >>"$dir/nats.log" 2>&1 &
     PERMS_NATS_PID=$!
     printf '%s\n' "$PERMS_NATS_PID" >"$dir/pid"
     for ((i = 0; i < 150; i++)); do # 15 s
