@@ -94,26 +94,7 @@ for project in src/Silo/Silo.csproj src/GatewayHost/GatewayHost.csproj src/LoadT
 done
 LOADTEST=(dotnet "$ROOT/src/LoadTest/bin/Release/net10.0/Perms.LoadTest.dll")
 
-# As benchmarks/harness.sh: Better Auth's tables in schema "harness" of a database of their own.
-SCHEMA=harness
-"$PERMS_TEST_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$PERMS_TEST_POSTGRES_URL" -c "CREATE DATABASE harness"
-DB_URL=${PERMS_TEST_POSTGRES_URL%/postgres}/harness
-DB_CONNECTION=${PERMS_TEST_POSTGRES/Database=postgres/Database=harness}
-
-perms_log "Better Auth creates its tables (its migration API, tests/js/better-auth-differential.mjs --migrate-only)"
-(cd tests/js && PERMS_TEST_POSTGRES_URL=$DB_URL node better-auth-differential.mjs --layout default --schema "$SCHEMA" --migrate-only >/dev/null)
-
-perms_log "perms-loadtest generate: $USERS users, $ORGANIZATIONS organizations, $MEMBERSHIPS memberships"
-MANIFEST=$RESULTS/perms-dataset.json
-"${LOADTEST[@]}" generate --connection "$DB_CONNECTION" --schema "$SCHEMA" --users "$USERS" \
-  --organizations "$ORGANIZATIONS" --memberships "$MEMBERSHIPS" --policy "$POLICY" --manifest "$MANIFEST"
-
-perms_create_reader "$DB_URL" "$SCHEMA" perms_reader
-perms_log "indexes asked for by perms schema check"
-perms_create_indexes "$DB_URL" Perms__Database__Schema="$SCHEMA"
-"$PERMS_TEST_PG_BIN/psql" -X -q "$DB_URL" -c "ANALYZE" >/dev/null
-DEMO=$PERMS_RUN_DIR/cluster
-perms_new_caller_token "$DEMO/tokens" loadtest
+perms_harness_prepare cluster
 export PERMS_LOADTEST_TOKEN=$TOKEN
 
 # Settings of every silo. Warnings only (the logs must not compete with the load for the cores), except the cluster's

@@ -61,27 +61,7 @@ dotnet build Perms.sln -c Release --verbosity quiet -nologo -nodeReuse:false -p:
   || { cat "$RESULTS/build.log" >&2; exit 1; }
 LOADTEST=(dotnet "$ROOT/src/LoadTest/bin/Release/net10.0/Perms.LoadTest.dll")
 
-# Better Auth's migration refuses the public schema (it drops and recreates the schema it is given), so the tables
-# live in schema "harness" of a database of their own; the Better Auth server and the silo are both pointed at it.
-SCHEMA=harness
-"$PERMS_TEST_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$PERMS_TEST_POSTGRES_URL" -c "CREATE DATABASE harness"
-DB_URL=${PERMS_TEST_POSTGRES_URL%/postgres}/harness
-DB_CONNECTION=${PERMS_TEST_POSTGRES/Database=postgres/Database=harness}
-
-perms_log "Better Auth creates its tables (its migration API, tests/js/better-auth-differential.mjs --migrate-only)"
-(cd tests/js && PERMS_TEST_POSTGRES_URL=$DB_URL node better-auth-differential.mjs --layout default --schema "$SCHEMA" --migrate-only >/dev/null)
-
-perms_log "perms-loadtest generate: $USERS users, $ORGANIZATIONS organizations, $MEMBERSHIPS memberships"
-MANIFEST=$RESULTS/perms-dataset.json
-"${LOADTEST[@]}" generate --connection "$DB_CONNECTION" --schema "$SCHEMA" --users "$USERS" \
-  --organizations "$ORGANIZATIONS" --memberships "$MEMBERSHIPS" --policy "$POLICY" --manifest "$MANIFEST"
-
-perms_create_reader "$DB_URL" "$SCHEMA" perms_reader
-perms_log "indexes asked for by perms schema check"
-perms_create_indexes "$DB_URL" Perms__Database__Schema="$SCHEMA"
-"$PERMS_TEST_PG_BIN/psql" -X -q "$DB_URL" -c "ANALYZE" >/dev/null
-DEMO=$PERMS_RUN_DIR/harness
-perms_new_caller_token "$DEMO/tokens" loadtest
+perms_harness_prepare harness
 
 PORT=$(perms_free_port)
 # Warnings only: the silo's log must not compete with the load for the two cores.

@@ -110,6 +110,33 @@ perms_demo_start_gateway() {
   return 1
 }
 
+# perms_harness_prepare NAME: the load-test harness's data — a database "harness" whose schema "harness" holds Better
+# Auth's tables made by Better Auth's own migration (it refuses the public schema: it drops and recreates the schema it
+# is given), filled by `perms-loadtest generate --manifest`, with the indexes the schema check asks for, a SELECT-only
+# role and a caller token in $PERMS_RUN_DIR/NAME/tokens. Needs LOADTEST (the perms-loadtest command), USERS,
+# ORGANIZATIONS, MEMBERSHIPS, POLICY and RESULTS; sets SCHEMA, DB_URL, DB_CONNECTION, MANIFEST, READER, DEMO and TOKEN.
+perms_harness_prepare() {
+  SCHEMA=harness
+  "$PERMS_TEST_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$PERMS_TEST_POSTGRES_URL" -c "CREATE DATABASE harness"
+  DB_URL=${PERMS_TEST_POSTGRES_URL%/postgres}/harness
+  DB_CONNECTION=${PERMS_TEST_POSTGRES/Database=postgres/Database=harness}
+
+  perms_log "Better Auth creates its tables (its migration API, tests/js/better-auth-differential.mjs --migrate-only)"
+  (cd "$PERMS_ROOT/tests/js" && PERMS_TEST_POSTGRES_URL=$DB_URL node better-auth-differential.mjs --layout default --schema "$SCHEMA" --migrate-only >/dev/null)
+
+  perms_log "perms-loadtest generate: $USERS users, $ORGANIZATIONS organizations, $MEMBERSHIPS memberships"
+  MANIFEST=$RESULTS/perms-dataset.json
+  "${LOADTEST[@]}" generate --connection "$DB_CONNECTION" --schema "$SCHEMA" --users "$USERS" \
+    --organizations "$ORGANIZATIONS" --memberships "$MEMBERSHIPS" --policy "$POLICY" --manifest "$MANIFEST"
+
+  perms_create_reader "$DB_URL" "$SCHEMA" perms_reader
+  perms_log "indexes asked for by perms schema check"
+  perms_create_indexes "$DB_URL" Perms__Database__Schema="$SCHEMA"
+  "$PERMS_TEST_PG_BIN/psql" -X -q "$DB_URL" -c "ANALYZE" >/dev/null
+  DEMO=$PERMS_RUN_DIR/$1
+  perms_new_caller_token "$DEMO/tokens" loadtest
+}
+
 # The generic steps of perms_demo_prepare, for set-ups over other data (benchmarks/harness.sh).
 
 # perms_create_reader URL SCHEMA ROLE: a SELECT-only login role ROLE on the tables of SCHEMA in the database of URL (a

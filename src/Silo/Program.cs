@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Perms.Gateway;
 using Perms.Gateway.Admin;
 using Perms.Gateway.Hosting;
@@ -23,9 +22,7 @@ switch (args)
         return 2;
 }
 
-// --print-config: the effective configuration (secrets masked) and its validation, then exit; nothing starts.
-var printConfig = args.Contains("--print-config");
-var builder = WebApplication.CreateBuilder([.. args.Where(arg => arg != "--print-config")]);
+var builder = WebApplication.CreateBuilder(PermsHost.ConfigurationArguments(args));
 builder.Services.AddPermsPolicy(builder.Configuration);
 builder.Services.AddBetterAuthDatabase(builder.Configuration);
 builder.Services.AddGrainRuntime(builder.Configuration);
@@ -40,38 +37,16 @@ builder.Services.AddPermsMetrics(builder.Configuration);
 builder.Logging.AddPermsLogging(builder.Configuration);
 
 var app = builder.Build();
-if (printConfig)
-{
-    return ConfigurationPrinter.Print(app.Services, app.Configuration, Console.Out, "perms") ? 0 : 2;
-}
-
-if (!StartupValidation.Validate(app.Services, Console.Error, "perms"))
-{
-    return 2;
-}
-
 try
 {
-    // Compile the policy before anything starts: an invalid policy stops the process here, with every problem listed.
-    app.Services.GetRequiredService<CompiledPolicy>();
-    app.MapSiloService();
-    app.MapPermsAdmin();
-    app.MapPermsGateway();
-    await app.RunAsync();
-
-    // 0 after a graceful stop (SIGTERM included); 1 when a part of the host stopped it on a failure (e.g. joining).
-    return Environment.ExitCode;
-}
-catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
-{
-    // SIGTERM while starting (e.g. during the schema check): a clean stop, not a crash.
-    return Environment.ExitCode;
-}
-catch (OptionsValidationException e)
-{
-    // Configuration mistakes are the operator's to fix: say what and where, not a stack trace.
-    StartupValidation.Print(e, Console.Error, "perms");
-    return 2;
+    return await PermsHost.RunAsync(app, args, "perms", app =>
+    {
+        // Compile the policy before anything starts: an invalid policy stops the process here, with every problem listed.
+        app.Services.GetRequiredService<CompiledPolicy>();
+        app.MapSiloService();
+        app.MapPermsAdmin();
+        app.MapPermsGateway();
+    });
 }
 catch (InvalidOperationException e) when (e.Message.StartsWith("The Better Auth schema check", StringComparison.Ordinal) || e.Message.StartsWith("The schema check", StringComparison.Ordinal))
 {

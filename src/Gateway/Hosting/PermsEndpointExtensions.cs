@@ -22,13 +22,9 @@ public static class PermsEndpointExtensions
         // stops first), then the NATS drain.
         services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) =>
         {
-            try
+            if (server.ValueOrNull() is { } valid)
             {
-                host.ShutdownTimeout = server.Value.DrainTimeout;
-            }
-            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
-            {
-                // Resolved while the host is built, before the start-up validation reports every invalid option.
+                host.ShutdownTimeout = valid.DrainTimeout;
             }
         });
         return services;
@@ -40,15 +36,9 @@ public static class PermsEndpointExtensions
         ArgumentNullException.ThrowIfNull(webHost);
         return webHost.ConfigureKestrel((context, kestrel) =>
         {
-            ServerOptions options;
-            try
+            // Invalid options: nothing to listen on; the start-up validation reports them and stops the process.
+            if (kestrel.ApplicationServices.GetRequiredService<IOptions<ServerOptions>>().ValueOrNull() is not { } options)
             {
-                options = kestrel.ApplicationServices.GetRequiredService<IOptions<ServerOptions>>().Value;
-            }
-            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
-            {
-                // Built with the application, before the start-up validation that reports every invalid option at
-                // once and stops the process: throwing here would report only this one.
                 return;
             }
 

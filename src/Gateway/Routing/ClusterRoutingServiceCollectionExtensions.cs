@@ -27,7 +27,7 @@ public static class ClusterRoutingServiceCollectionExtensions
         {
             options.PostConfigure<IOptions<ServerOptions>>((cluster, server) => cluster.Self ??= DefaultSelf(server));
             options.Validate<IOptions<ServerOptions>>(
-                (cluster, server) => !cluster.IsClustered || ValueOrNull(server)?.CertificatePath is null,
+                (cluster, server) => !cluster.IsClustered || server.ValueOrNull()?.CertificatePath is null,
                 $"{ClusterOptions.SectionName}: calls between silos do not speak TLS yet, so a clustered silo cannot listen with {ServerOptions.SectionName}:CertificatePath. Run the cluster on a private network (or a mesh that adds mTLS) without it, or run a single silo.");
         }
 
@@ -71,23 +71,10 @@ public static class ClusterRoutingServiceCollectionExtensions
     private static SiloAddress? SelfOf(ClusterOptions options, bool isSilo) =>
         isSilo && options.Self is { } self ? SiloAddress.Parse(self) : null;
 
-    /// <summary>The server options, or null when they are invalid (reported under their own keys).</summary>
-    private static ServerOptions? ValueOrNull(IOptions<ServerOptions> options)
-    {
-        try
-        {
-            return options.Value;
-        }
-        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
-        {
-            return null;
-        }
-    }
-
     private static string? DefaultSelf(IOptions<ServerOptions> options)
     {
         // Invalid server options are reported under Perms:Server; the cluster's own problems are still reported with them.
-        if (ValueOrNull(options) is not { } server)
+        if (options.ValueOrNull() is not { } server)
         {
             return null;
         }

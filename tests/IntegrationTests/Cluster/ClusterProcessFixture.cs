@@ -104,22 +104,9 @@ public sealed class ClusterProcessFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_database is { } database)
-        {
-            _database = null;
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString);
-            await admin.CreateCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE); DROP ROLE IF EXISTS {_role};").ExecuteNonQueryAsync();
-        }
-
-        if (_directory is { } directory)
-        {
-            _directory = null;
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
+        var (database, directory) = (_database, _directory);
+        (_database, _directory) = (null, null);
+        await ScratchResources.RemoveAsync(database, _role, directory);
     }
 
     /// <summary>

@@ -10,17 +10,9 @@ internal sealed class MetricsKestrelSetup(IOptions<MetricsOptions> metrics, IOpt
 {
     public void Configure(KestrelServerOptions options)
     {
-        MetricsOptions value;
-        ServerOptions endpoint;
-        try
+        // Invalid options: the start-up validation reports them (every one at once) and stops the process.
+        if (metrics.ValueOrNull() is not { } value || server.ValueOrNull() is not { } endpoint)
         {
-            value = metrics.Value;
-            endpoint = server.Value;
-        }
-        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
-        {
-            // Kestrel's options are built with the application, before the start-up validation that reports every
-            // invalid option at once (and stops the process); throwing here would report only this one.
             return;
         }
 

@@ -24,7 +24,7 @@ internal sealed class MetricsOptionsValidator(IOptions<ServerOptions> server) : 
         {
             errors.Add($"{section}:Port {options.Port} is not a port (1-65535; default 9464), or set {section}:Enabled=false to serve no metrics");
         }
-        else if (ServerPort() is { } serverPort && options.Port == serverPort)
+        else if (server.ValueOrNull() is { } endpoint && options.Port == endpoint.Port)
         {
             errors.Add($"{section}:Port {options.Port} is also {ServerOptions.SectionName}:Port: metrics need a port of their own (default 9464)");
         }
@@ -32,16 +32,4 @@ internal sealed class MetricsOptionsValidator(IOptions<ServerOptions> server) : 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    /// <summary>The gRPC port, or null when the server options are themselves invalid (reported under their own keys).</summary>
-    private int? ServerPort()
-    {
-        try
-        {
-            return server.Value.Port;
-        }
-        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
-        {
-            return null;
-        }
-    }
 }
