@@ -1,12 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
+using Perms.Grains.Caching;
+using Perms.Grains.State;
 using Perms.Grains.Interfaces.Checks;
 using Npgsql;
-using Perms.Grains.Activation;
 using Perms.Grains.Data;
 using Perms.Grains.Interfaces.Data;
 using Perms.Grains.Interfaces.Permissions;
 using Perms.Grains.Permissions;
 using Perms.Grains.Policy;
-using Perms.Silo.Runtime;
 
 namespace Perms.Benchmarks;
 
@@ -58,14 +59,12 @@ internal static class ColdLoadBenchmark
         var users = await Latencies.MeasureAsync(samples, async () => _ = await reader.ReadUserAsync(userIds[random.Next(userIds.Length)], CancellationToken.None));
         var organizations = await Latencies.MeasureAsync(samples, async () => _ = await reader.ReadOrganizationAsync(organizationIds[random.Next(organizationIds.Length)], true, CancellationToken.None));
 
-        // A cold check through the grain runtime: a member who was never loaded, in one of their organizations, with
+        // A cold check through Orleans: a member who was never loaded, in one of their organizations, with
         // dynamic roles on — UserGrain activation, then OrganizationGrain activation unless this silo has it already.
         var pairs = await ReadPairsAsync(dataSource, layout, samples);
         var policy = new CompiledPolicy(PolicyParser.Parse("""{ "organization": { "dynamicAccessControl": { "enabled": true } } }""", "cold-load"));
-        using var metrics = new GrainRuntimeMetrics();
-        using var userGrains = new GrainCatalog<UserGrain>("user", new UserGrainActivator(reader, policy), new GrainCatalogOptions(), TimeProvider.System, metrics);
-        using var organizationGrains = new GrainCatalog<OrganizationGrain>("organization", new OrganizationGrainActivator(reader, policy), new GrainCatalogOptions(), TimeProvider.System, metrics);
-        var checker = new SiloPermissionChecker(userGrains, organizationGrains, policy, TimeProvider.System, TimeSpan.FromMilliseconds(500));
+        await using var silo = await InProcessSilo.StartAsync(reader, policy);
+        var checker = silo.Checker;
         var request = PermissionRequest.Of(("ac", ["read"]));
         var next = 0;
         var allowed = 0;
@@ -77,7 +76,7 @@ internal static class ColdLoadBenchmark
                 allowed++;
             }
         });
-        var organizationsLoaded = organizationGrains.Count;
+        var organizationsLoaded = silo.Services.GetRequiredService<LocalActivations<CompiledOrganizationState>>().Count;
 
         Console.WriteLine();
         Console.WriteLine("| load | p50 | p90 | p99 | max | p50 ratio to baseline |");
@@ -85,7 +84,7 @@ internal static class ColdLoadBenchmark
         Latencies.Print("baseline: point SELECT by primary key", baseline, baseline);
         Latencies.Print("user: row + memberships + teams (1 transaction)", users, baseline);
         Latencies.Print("organization: row + dynamic roles (1 transaction)", organizations, baseline);
-        Latencies.Print($"cold check through the runtime: UserGrain + OrganizationGrain activation + evaluation ({checks.Length:N0} distinct members, {organizationsLoaded:N0} organizations activated)", checks, baseline);
+        Latencies.Print($"cold check through Orleans: UserGrain + OrganizationGrain activation + evaluation ({checks.Length:N0} distinct members, {organizationsLoaded:N0} organizations activated)", checks, baseline);
         Console.WriteLine();
         Console.WriteLine($"cold checks allowed: {allowed:N0} of {checks.Length:N0} (members hold ac:read unless banned)");
         return 0;

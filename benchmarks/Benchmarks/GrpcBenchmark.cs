@@ -10,18 +10,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Perms.Api.V1;
 using Perms.Gateway.Api;
-using Perms.Grains.Activation;
 using Perms.Grains.Permissions;
 using Perms.Grains.Policy;
 using Perms.Grpc;
-using Perms.Silo.Runtime;
 
 namespace Perms.Benchmarks;
 
 /// <summary>
 /// CheckPermission over real gRPC on loopback against the floor measured in the same run: an empty unary call on the
 /// same server, wire layer and client. The checks are warm (state in memory, as after activation), so this measures
-/// the gateway, the wire layer and the runtime — not PostgreSQL. Sequential latency on one connection, then
+/// the gateway, the wire layer and the Orleans grain call — not PostgreSQL. Sequential latency on one connection, then
 /// closed-loop throughput with 64 concurrent callers. Targets: p50 ≤ 100 µs, p99 ≤ 300 µs; throughput ≥ 70% of the
 /// floor's.
 /// </summary>
@@ -38,10 +36,8 @@ internal static class GrpcBenchmark
 
         var policy = new CompiledPolicy(BetterAuthDefaults.Policy);
         var reader = new InMemoryReader();
-        using var metrics = new GrainRuntimeMetrics();
-        using var users = new GrainCatalog<UserGrain>("user", new UserGrainActivator(reader, policy), new GrainCatalogOptions { MaxStaleness = TimeSpan.FromDays(1) }, TimeProvider.System, metrics);
-        using var organizations = new GrainCatalog<OrganizationGrain>("organization", new OrganizationGrainActivator(reader, policy), new GrainCatalogOptions(), TimeProvider.System, metrics);
-        var api = new PermissionApi(new SiloPermissionChecker(users, organizations, policy, TimeProvider.System, TimeSpan.FromMilliseconds(500)));
+        await using var silo = await InProcessSilo.StartAsync(reader, policy);
+        var api = new PermissionApi(silo.Checker);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -74,6 +74,7 @@ perms_demo_start_silo() {
       Perms__Auth__TokensPath="$DEMO/tokens" \
       Perms__Server__Address=127.0.0.1 \
       Perms__Server__Port="$port" \
+      Perms__Orleans__SiloPort="$(perms_free_port)" \
       Perms__Events__Url="$PERMS_TEST_NATS_URL" \
       "$@" dotnet Perms.Silo.dll) &
   SILO_PID=$!

@@ -25,7 +25,8 @@ switch (args)
 var builder = WebApplication.CreateBuilder(PermsHost.ConfigurationArguments(args));
 builder.Services.AddPermsPolicy(builder.Configuration);
 builder.Services.AddBetterAuthDatabase(builder.Configuration);
-builder.Services.AddGrainRuntime(builder.Configuration);
+builder.Services.AddPermsGrains(builder.Configuration);
+builder.UsePermsOrleans();
 builder.Services.AddChangeEvents(builder.Configuration);
 builder.Services.AddPermsGateway(builder.Configuration);
 builder.Services.AddSiloServer(builder.Configuration);

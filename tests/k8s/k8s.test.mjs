@@ -115,7 +115,7 @@ test("overlay: replicas, resources, HPA floors, caches, images and namespace dif
   assert.equal(hpa("perms-gateway").spec.minReplicas, 3);
   const envName = container(objects, SILO).envFrom[0].configMapRef.name;
   const env = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === envName);
-  assert.equal(env.data.Perms__Grains__User__MaxEstimatedBytes, "1073741824");
+  assert.equal(env.data.Perms__Orleans__MemoryUsageLimitPercentage, "72");
   assert.equal(env.data.Perms__Events__Url, "nats://nats:4222", "merge keeps the base's keys");
   const baseEnvName = container(render(base), SILO).envFrom[0].configMapRef.name;
   assert.notEqual(envName, baseEnvName, "a configuration change renames the ConfigMap, so the pods roll");

@@ -82,7 +82,7 @@ public sealed partial class AdminApi
     }
 
     /// <summary>DeactivateUser.</summary>
-    public ValueTask<DeactivateUserResponse> DeactivateUserAsync(DeactivateUserRequest request, GrpcCallContext context)
+    public async ValueTask<DeactivateUserResponse> DeactivateUserAsync(DeactivateUserRequest request, GrpcCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         var silo = Silo();
@@ -91,13 +91,13 @@ public sealed partial class AdminApi
             throw Invalid(error);
         }
 
-        var deactivated = silo.DeactivateUser(request.UserId);
+        var deactivated = await silo.DeactivateUserAsync(request.UserId).ConfigureAwait(false);
         LogChange(AdminOf(context), "DeactivateUser", request.UserId, deactivated ? 1 : 0, 0);
-        return ValueTask.FromResult(new DeactivateUserResponse { Deactivated = deactivated, Silo = _self });
+        return new DeactivateUserResponse { Deactivated = deactivated, Silo = _self };
     }
 
     /// <summary>DeactivateOrganization.</summary>
-    public ValueTask<DeactivateOrganizationResponse> DeactivateOrganizationAsync(DeactivateOrganizationRequest request, GrpcCallContext context)
+    public async ValueTask<DeactivateOrganizationResponse> DeactivateOrganizationAsync(DeactivateOrganizationRequest request, GrpcCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         var silo = Silo();
@@ -106,28 +106,28 @@ public sealed partial class AdminApi
             throw Invalid(error);
         }
 
-        var result = silo.DeactivateOrganization(request.OrganizationId);
+        var result = await silo.DeactivateOrganizationAsync(request.OrganizationId).ConfigureAwait(false);
         LogChange(AdminOf(context), "DeactivateOrganization", request.OrganizationId, result.UsersDeactivated, result.OrganizationDeactivated ? 1 : 0);
-        return ValueTask.FromResult(new DeactivateOrganizationResponse
+        return new DeactivateOrganizationResponse
         {
             OrganizationDeactivated = result.OrganizationDeactivated,
             UsersDeactivated = result.UsersDeactivated,
             Silo = _self,
-        });
+        };
     }
 
     /// <summary>FlushAll.</summary>
-    public ValueTask<FlushAllResponse> FlushAllAsync(FlushAllRequest request, GrpcCallContext context)
+    public async ValueTask<FlushAllResponse> FlushAllAsync(FlushAllRequest request, GrpcCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var result = Silo().FlushAll();
+        var result = await Silo().FlushAllAsync().ConfigureAwait(false);
         LogChange(AdminOf(context), "FlushAll", "*", result.UsersDeactivated, result.OrganizationsDeactivated);
-        return ValueTask.FromResult(new FlushAllResponse
+        return new FlushAllResponse
         {
             UsersDeactivated = result.UsersDeactivated,
             OrganizationsDeactivated = result.OrganizationsDeactivated,
             Silo = _self,
-        });
+        };
     }
 
     /// <summary>GetPolicy.</summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Perms.Api.V1;
 using Perms.Gateway.Auditing;
-using Perms.Gateway.Tracing;
+using Perms.Grains.Interfaces.Tracing;
 using Perms.Gateway.Validation;
 using Perms.Grains.Interfaces.Checks;
 using Perms.Grains.Interfaces.Errors;

@@ -2,9 +2,8 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Perms.Api.V1;
-using Perms.Cluster;
 using Perms.Gateway.Api;
-using Perms.Gateway.Tracing;
+using Perms.Grains.Interfaces.Tracing;
 using Perms.Grpc;
 
 namespace Perms.Gateway.Routing;

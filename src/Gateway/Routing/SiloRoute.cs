@@ -1,5 +1,3 @@
-using Perms.Cluster;
-
 namespace Perms.Gateway.Routing;
 
 /// <summary>Where a call for one user goes.</summary>

@@ -12,16 +12,16 @@ public interface ISiloAdministration
     IReadOnlyList<ActivationSummary> ListActivations(int sampleSize);
 
     /// <summary>Deactivates the user's grain (a load in flight is discarded); false when there was none.</summary>
-    bool DeactivateUser(string userId);
+    ValueTask<bool> DeactivateUserAsync(string userId);
 
     /// <summary>
     /// Deactivates the organization's grain and every user grain holding a membership in it, and the user loads in
     /// flight (which may have read such a membership), as the organization.deleted event does.
     /// </summary>
-    OrganizationDeactivation DeactivateOrganization(string organizationId);
+    ValueTask<OrganizationDeactivation> DeactivateOrganizationAsync(string organizationId);
 
     /// <summary>Deactivates every grain.</summary>
-    FlushResult FlushAll();
+    ValueTask<FlushResult> FlushAllAsync();
 
     /// <summary>The policy as loaded at start-up.</summary>
     LoadedPolicyInfo Policy { get; }

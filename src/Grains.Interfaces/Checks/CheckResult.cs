@@ -7,4 +7,7 @@ namespace Perms.Grains.Interfaces.Checks;
 /// <param name="Decision">The decision.</param>
 /// <param name="StateAsOf">When the state behind the decision was read from PostgreSQL (the older of the user's and the organization's).</param>
 /// <param name="Roles">The roles the decision considered: the member's roles in the organization, or the user's platform roles.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("perms.CheckResult")]
 public readonly record struct CheckResult(PermissionDecision Decision, DateTimeOffset StateAsOf, ImmutableArray<string> Roles);

@@ -6,4 +6,7 @@ namespace Perms.Grains.Interfaces.Checks;
 /// <param name="Resource">The resource.</param>
 /// <param name="Action">The action.</param>
 /// <param name="GrantedByRoles">The member's roles that grant it, in stored order.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("perms.EffectivePermission")]
 public sealed record EffectivePermission(string Resource, string Action, ImmutableArray<string> GrantedByRoles);

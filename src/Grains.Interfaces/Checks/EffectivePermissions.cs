@@ -8,4 +8,7 @@ namespace Perms.Grains.Interfaces.Checks;
 /// <param name="MemberRoles">The member's roles.</param>
 /// <param name="Permissions">Every (resource, action) granted, ordered by first appearance in the roles.</param>
 /// <param name="StateAsOf">When the state was read from PostgreSQL.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("perms.EffectivePermissions")]
 public sealed record EffectivePermissions(DecisionReason Reason, ImmutableArray<string> MemberRoles, ImmutableArray<EffectivePermission> Permissions, DateTimeOffset StateAsOf);

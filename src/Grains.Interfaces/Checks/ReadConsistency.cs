@@ -5,6 +5,9 @@ namespace Perms.Grains.Interfaces.Checks;
 /// (<see cref="MinimizeLatency"/>), state read at or after a point in time (<see cref="AtLeastAsFresh"/>), or a read
 /// of PostgreSQL for this call alone (<see cref="FullyConsistent"/>).
 /// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("perms.ReadConsistency")]
 public readonly record struct ReadConsistency
 {
     private ReadConsistency(ReadConsistencyKind kind, DateTimeOffset notReadBefore)
@@ -14,9 +17,11 @@ public readonly record struct ReadConsistency
     }
 
     /// <summary>The requirement.</summary>
+    [Id(0)]
     public ReadConsistencyKind Kind { get; }
 
     /// <summary>For <see cref="ReadConsistencyKind.AtLeastAsFresh"/>: the caller's time the state must not be older than.</summary>
+    [Id(1)]
     public DateTimeOffset NotReadBefore { get; }
 
     /// <summary>The default: cached state, bounded by the maximum staleness and change events.</summary>

@@ -1,6 +1,8 @@
 namespace Perms.Grains.Interfaces.Checks;
 
 /// <summary>The kinds of <see cref="ReadConsistency"/>.</summary>
+[GenerateSerializer]
+[Alias("perms.ReadConsistencyKind")]
 public enum ReadConsistencyKind
 {
     /// <summary>Cached state (the default).</summary>

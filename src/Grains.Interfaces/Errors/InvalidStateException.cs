@@ -4,6 +4,8 @@ namespace Perms.Grains.Interfaces.Errors;
 /// The stored data or schema cannot be used (a malformed dynamic role, a missing table, a column of the wrong type).
 /// Maps to gRPC FAILED_PRECONDITION; retrying will not help until the data is fixed. Never a decision.
 /// </summary>
+[GenerateSerializer]
+[Alias("perms.InvalidStateException")]
 public class InvalidStateException : Exception
 {
     /// <summary>Creates the exception.</summary>

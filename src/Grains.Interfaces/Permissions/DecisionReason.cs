@@ -1,6 +1,8 @@
 namespace Perms.Grains.Interfaces.Permissions;
 
 /// <summary>Why a permission check came out the way it did.</summary>
+[GenerateSerializer]
+[Alias("perms.DecisionReason")]
 public enum DecisionReason
 {
     /// <summary>Never produced by the evaluator; the zero value of the enum.</summary>

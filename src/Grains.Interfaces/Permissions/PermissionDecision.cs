@@ -6,6 +6,9 @@ namespace Perms.Grains.Interfaces.Permissions;
 /// <param name="Allowed">Whether every requested action is granted.</param>
 /// <param name="Reason">Why; <see cref="DecisionReason.Allowed"/> or <see cref="DecisionReason.AllowedAsAdminUserId"/> exactly when <paramref name="Allowed"/> is true.</param>
 /// <param name="GrantedByRole">The one role that granted the whole request, or null when denied or allowed by <c>adminUserIds</c>.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("perms.PermissionDecision")]
 public readonly record struct PermissionDecision(bool Allowed, DecisionReason Reason, string? GrantedByRole)
 {
     /// <summary>An allow granted by <paramref name="role"/>.</summary>

@@ -7,6 +7,9 @@ namespace Perms.Grains.Interfaces.Permissions;
 /// one single role grants every action on every resource. Immutable; built once per call and evaluated without
 /// allocating.
 /// </summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("perms.PermissionRequest")]
 public sealed class PermissionRequest
 {
     private PermissionRequest(ImmutableArray<RequestedResource> resources)
@@ -16,9 +19,11 @@ public sealed class PermissionRequest
     }
 
     /// <summary>The requested resources in request order.</summary>
+    [Id(0)]
     public ImmutableArray<RequestedResource> Resources { get; }
 
     /// <summary>True when no resource is named, or some resource has no actions: such a request is always denied.</summary>
+    [Id(1)]
     public bool IsEmpty { get; }
 
     /// <summary>Builds a request. A resource named twice has its actions merged (a JSON object cannot name it twice).</summary>

@@ -5,6 +5,9 @@ namespace Perms.Grains.Interfaces.Policy;
 /// <param name="Role">The admin plugin's raw <c>role</c> column: comma-separated, or NULL.</param>
 /// <param name="Banned">The admin plugin's <c>banned</c> column (NULL reads as false).</param>
 /// <param name="BanExpires">The admin plugin's <c>banExpires</c> column; NULL means the ban never expires.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("perms.UserRecord")]
 public sealed record UserRecord(string Id, string? Role, bool Banned, DateTimeOffset? BanExpires)
 {
     /// <summary>Whether the ban is in force at <paramref name="now"/> (Better Auth lifts a ban only once <c>banExpires &lt; now</c>).</summary>

@@ -9,4 +9,7 @@ namespace Perms.Grains.Interfaces.State;
 /// (organization, user); duplicate rows are kept here and their roles unioned when compiled.
 /// </param>
 /// <param name="TeamIds">The teams of that organization the user belongs to (teams carry no permissions).</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("perms.MembershipRecord")]
 public sealed record MembershipRecord(string OrganizationId, ImmutableArray<string?> RoleColumns, ImmutableArray<string> TeamIds);

@@ -9,6 +9,11 @@ public sealed class RoleNames
 {
     private RoleNames(ImmutableArray<string> names) => Names = names;
 
+    /// <summary>
+    /// Names already parsed and deduplicated (a UserGrain's, sent to an OrganizationGrain): kept as given, in order.
+    /// </summary>
+    public static RoleNames FromParsed(ImmutableArray<string> names) => names.IsDefaultOrEmpty ? None : new(names);
+
     /// <summary>No roles at all.</summary>
     public static RoleNames None { get; } = new([]);
 

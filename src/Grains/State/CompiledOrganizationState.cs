@@ -1,3 +1,4 @@
+using Perms.Grains.Caching;
 using Perms.Grains.Interfaces.State;
 using Perms.Grains.Permissions;
 
@@ -7,7 +8,7 @@ namespace Perms.Grains.State;
 /// An organization's snapshot compiled for checks: its role set with dynamic roles merged, or the error that makes
 /// every check in it fail. Immutable; what an OrganizationGrain holds.
 /// </summary>
-public sealed class CompiledOrganizationState
+public sealed class CompiledOrganizationState : ILoadedState
 {
     /// <summary>Compiles <paramref name="snapshot"/> under <paramref name="policy"/>; a malformed dynamic role is kept as <see cref="Error"/>.</summary>
     public CompiledOrganizationState(OrganizationSnapshot snapshot, CompiledPolicy policy)
@@ -38,4 +39,7 @@ public sealed class CompiledOrganizationState
     /// <exception cref="DynamicRoleException">A dynamic role of the organization is malformed.</exception>
     public RoleSet RolesOrThrow() =>
         Roles ?? throw new DynamicRoleException(Error!.OrganizationId, Error.RowId, Error.Role, Error.Detail);
+
+    /// <inheritdoc />
+    public int EstimatedBytes => 64 + (Snapshot.DynamicRoles.Length * 256);
 }

@@ -1,3 +1,4 @@
+using Perms.Grains.Caching;
 using System.Collections.Immutable;
 using Perms.Grains.Interfaces.Policy;
 using Perms.Grains.Interfaces.State;
@@ -10,7 +11,7 @@ namespace Perms.Grains.State;
 /// (binary search; far smaller than a dictionary, which matters with a million users in memory). Immutable; what a
 /// UserGrain holds.
 /// </summary>
-public sealed class CompiledUserState
+public sealed class CompiledUserState : ILoadedState
 {
     private readonly MembershipEntry[] _memberships;
 

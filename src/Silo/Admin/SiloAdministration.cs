@@ -1,17 +1,23 @@
-using Perms.Grains.Activation;
+using Perms.Grains.Caching;
 using Perms.Grains.Interfaces.Admin;
-using Perms.Silo.Runtime;
+using Perms.Grains.State;
+using Perms.Silo.Grains;
 
 namespace Perms.Silo.Admin;
 
 /// <summary>
-/// The admin API's operations on this silo's grain catalogs (<see cref="DeactivationCause.Explicit"/>) and its loaded
-/// policy.
+/// The admin API's operations on this silo's grains (through <see cref="IGrainInvalidator"/>, as grain calls) and its
+/// loaded policy.
 /// </summary>
-/// <param name="users">The UserGrain catalog.</param>
-/// <param name="organizations">The OrganizationGrain catalog.</param>
+/// <param name="users">This silo's UserGrain activations.</param>
+/// <param name="organizations">This silo's OrganizationGrain activations.</param>
+/// <param name="grains">Drops grains' state.</param>
 /// <param name="policy">The policy as loaded at start-up.</param>
-public sealed class SiloAdministration(GrainCatalog<UserGrain> users, GrainCatalog<OrganizationGrain> organizations, LoadedPolicyInfo policy) : ISiloAdministration
+public sealed class SiloAdministration(
+    LocalActivations<CompiledUserState> users,
+    LocalActivations<CompiledOrganizationState> organizations,
+    IGrainInvalidator grains,
+    LoadedPolicyInfo policy) : ISiloAdministration
 {
     /// <inheritdoc />
     public LoadedPolicyInfo Policy { get; } = policy;
@@ -24,24 +30,24 @@ public sealed class SiloAdministration(GrainCatalog<UserGrain> users, GrainCatal
     ];
 
     /// <inheritdoc />
-    public bool DeactivateUser(string userId)
+    public async ValueTask<bool> DeactivateUserAsync(string userId)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        return users.Deactivate(userId, DeactivationCause.Explicit);
+        return await grains.InvalidateUserAsync(userId, deactivate: true).ConfigureAwait(false) > 0;
     }
 
     /// <inheritdoc />
-    public OrganizationDeactivation DeactivateOrganization(string organizationId)
+    public async ValueTask<OrganizationDeactivation> DeactivateOrganizationAsync(string organizationId)
     {
         ArgumentNullException.ThrowIfNull(organizationId);
-        var organization = organizations.Deactivate(organizationId, DeactivationCause.Explicit);
-
-        // A load in flight (null) may have read a membership in the organization: it goes too, as for organization.deleted.
-        var members = users.DeactivateWhere((_, grain) => grain is null || grain.State.RolesIn(organizationId) is not null, DeactivationCause.Explicit);
-        return new OrganizationDeactivation(organization, members);
+        var (organization, members) = await grains.InvalidateOrganizationAsync(organizationId, withMembers: true).ConfigureAwait(false);
+        return new OrganizationDeactivation(organization > 0, members);
     }
 
     /// <inheritdoc />
-    public FlushResult FlushAll() =>
-        new(users.DeactivateAll(DeactivationCause.Explicit), organizations.DeactivateAll(DeactivationCause.Explicit));
+    public async ValueTask<FlushResult> FlushAllAsync()
+    {
+        var (userCount, organizationCount) = await grains.InvalidateAllAsync().ConfigureAwait(false);
+        return new FlushResult(userCount, organizationCount);
+    }
 }

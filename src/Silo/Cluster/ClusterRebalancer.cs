@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Perms.Cluster;
-using Perms.Grains.Activation;
-using Perms.Silo.Runtime;
+using Perms.Silo.Grains;
 
 namespace Perms.Silo.Cluster;
 
@@ -13,7 +12,7 @@ namespace Perms.Silo.Cluster;
 internal sealed partial class ClusterRebalancer(
     IOptions<ClusterOptions> options,
     IServiceProvider services,
-    GrainCatalog<UserGrain> users,
+    IGrainInvalidator grains,
     ILogger<ClusterRebalancer> logger) : IHostedService
 {
     private readonly Lock _gate = new();
@@ -45,7 +44,7 @@ internal sealed partial class ClusterRebalancer(
     }
 
     /// <summary>Deactivates the user grains <paramref name="view"/> gives to other silos; returns how many.</summary>
-    internal int Rebalance(ClusterView view)
+    internal async Task<int> RebalanceAsync(ClusterView view)
     {
         // A view without this silo (it has not joined yet, or has just left) owns nothing here: keep the cache rather
         // than drop everything on a transient read.
@@ -55,7 +54,7 @@ internal sealed partial class ClusterRebalancer(
         }
 
         var self = _self!;
-        var moved = users.DeactivateWhere((key, _) => RendezvousPlacement.OwnerOf(key, view) != self, DeactivationCause.Rebalanced);
+        var moved = await grains.InvalidateUsersWhereAsync(key => RendezvousPlacement.OwnerOf(key, view) != self).ConfigureAwait(false);
         LogRebalanced(view, moved);
         return moved;
     }
@@ -75,18 +74,18 @@ internal sealed partial class ClusterRebalancer(
         // heartbeat. Passes run one after another, each on the latest view, so a late pass never undoes a newer view.
         lock (_gate)
         {
-            _pending = _pending.ContinueWith(_ => RebalanceLatest(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            _pending = _pending.ContinueWith(_ => RebalanceLatestAsync(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
         }
     }
 
-    private void RebalanceLatest()
+    private async Task RebalanceLatestAsync()
     {
         var view = _membership!.Current;
         try
         {
-            Rebalance(view);
+            await RebalanceAsync(view).ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Keeping grains it no longer owns costs memory, not correctness: events still reach every silo.
             LogRebalanceFailed(e, view);

@@ -1,3 +1,4 @@
+using Perms.Grains.Caching;
 using Microsoft.Extensions.Options;
 
 namespace Perms.Silo.Configuration;

@@ -9,9 +9,9 @@ namespace Perms.Silo.Configuration;
 public static class SiloAdministrationServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="ISiloAdministration"/> over this silo's grain catalogs and loaded policy, and the admin API
+    /// Registers <see cref="ISiloAdministration"/> over this silo's grains and loaded policy, and the admin API
     /// (<c>Perms:Admin</c>, see <see cref="AdminServiceCollectionExtensions.AddPermsAdmin"/>). Needs
-    /// <c>AddPermsPolicy</c> and <c>AddGrainRuntime</c>. Idempotent.
+    /// <c>AddPermsPolicy</c> and <c>AddPermsGrains</c>. Idempotent.
     /// </summary>
     public static IServiceCollection AddSiloAdministration(this IServiceCollection services, IConfiguration configuration)
     {

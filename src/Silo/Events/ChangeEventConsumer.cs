@@ -91,7 +91,7 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
         }
     }
 
-    private ValueTask OnMessageAsync(NatsMsg message, CancellationToken cancellationToken)
+    private async ValueTask OnMessageAsync(NatsMsg message, CancellationToken cancellationToken)
     {
         // A message dropped by a full hand-off was published before this one was handled: marking now covers it.
         long dropped = 0;
@@ -118,7 +118,7 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
 
         try
         {
-            _handler.Handle(message.Subject, message.Data.Span);
+            await _handler.HandleAsync(message.Subject, message.Data.Span).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -126,8 +126,6 @@ internal sealed class ChangeEventConsumer : IHostedService, IAsyncDisposable
             EventLog.ApplyFailed(_logger, message.Subject, e);
             _handler.MarkAllStale("a change event could not be applied");
         }
-
-        return ValueTask.CompletedTask;
     }
 
     private void OnStateChanged(object? sender, NatsStateChangedEventArgs e)

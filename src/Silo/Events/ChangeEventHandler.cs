@@ -1,18 +1,17 @@
-using Perms.Grains.Activation;
-using Perms.Silo.Runtime;
+using Perms.Silo.Grains;
 
 namespace Perms.Silo.Events;
 
 /// <summary>
-/// Applies change events to this silo's grains (docs/events.md): each event deactivates what it touches, including
-/// loads in flight (the catalog discards them), so the next call reads PostgreSQL again. Events are idempotent and
+/// Applies change events to this silo's grains (docs/events.md): each event drops the state of what it touches,
+/// including loads in flight (the grain discards them), so the next call reads PostgreSQL again. Every silo handles
+/// every event for its own activations (see <see cref="IGrainInvalidator"/>). Events are idempotent and
 /// order does not matter: a deactivation only ever makes the next read fresher. Malformed events and unknown subjects
 /// are logged (throttled), counted and dropped; nothing here throws at the caller.
 /// </summary>
 public sealed class ChangeEventHandler
 {
-    private readonly GrainCatalog<UserGrain> _users;
-    private readonly GrainCatalog<OrganizationGrain> _organizations;
+    private readonly IGrainInvalidator _grains;
     private readonly EventMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -22,16 +21,14 @@ public sealed class ChangeEventHandler
     private readonly LogThrottle _warningLog;
 
     /// <summary>Creates the handler.</summary>
-    /// <param name="users">The UserGrain catalog.</param>
-    /// <param name="organizations">The OrganizationGrain catalog.</param>
+    /// <param name="grains">Drops this silo's grains' state.</param>
     /// <param name="metrics">Where events are counted.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Where dropped events are logged.</param>
     /// <param name="subjectPrefix">The configured prefix in front of the contract's subjects ("" for none).</param>
-    public ChangeEventHandler(GrainCatalog<UserGrain> users, GrainCatalog<OrganizationGrain> organizations, EventMetrics metrics, TimeProvider time, ILogger<ChangeEventHandler> logger, string subjectPrefix)
+    public ChangeEventHandler(IGrainInvalidator grains, EventMetrics metrics, TimeProvider time, ILogger<ChangeEventHandler> logger, string subjectPrefix)
     {
-        _users = users;
-        _organizations = organizations;
+        _grains = grains;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -42,8 +39,8 @@ public sealed class ChangeEventHandler
     }
 
     /// <summary>Handles one message as received on <paramref name="subject"/> (prefix included).</summary>
-    /// <returns>The number of activations deactivated (0 for a dropped event).</returns>
-    public int Handle(string subject, ReadOnlySpan<byte> payload)
+    /// <returns>The number of grains whose state was dropped (0 for a dropped event).</returns>
+    public ValueTask<int> HandleAsync(string subject, ReadOnlySpan<byte> payload)
     {
         var contractSubject = subject.StartsWith(_prefix, StringComparison.Ordinal) ? subject[_prefix.Length..] : null;
         ChangeEvent? changeEvent = null;
@@ -57,11 +54,16 @@ public sealed class ChangeEventHandler
                 EventLog.Dropped(_logger, Printable(subject), error ?? "unknown subject", suppressed);
             }
 
-            return 0;
+            return ValueTask.FromResult(0);
         }
 
-        var name = ChangeEventSubjects.NameOf(changeEvent!.Kind);
-        var deactivated = Apply(changeEvent);
+        return ApplyAndRecordAsync(changeEvent!, subject);
+    }
+
+    private async ValueTask<int> ApplyAndRecordAsync(ChangeEvent changeEvent, string subject)
+    {
+        var name = ChangeEventSubjects.NameOf(changeEvent.Kind);
+        var deactivated = await ApplyAsync(changeEvent).ConfigureAwait(false);
         EventLog.Applied(_logger, name, deactivated);
         if (changeEvent.OccurredAt is { } occurredAt)
         {
@@ -84,9 +86,9 @@ public sealed class ChangeEventHandler
         return deactivated;
     }
 
-    /// <summary>Deactivates what <paramref name="changeEvent"/> touches.</summary>
-    /// <returns>The number of activations deactivated.</returns>
-    public int Apply(ChangeEvent changeEvent)
+    /// <summary>Drops the state of what <paramref name="changeEvent"/> touches on this silo.</summary>
+    /// <returns>The number of grains whose state was dropped.</returns>
+    public async ValueTask<int> ApplyAsync(ChangeEvent changeEvent)
     {
         ArgumentNullException.ThrowIfNull(changeEvent);
         switch (changeEvent.Kind)
@@ -94,16 +96,15 @@ public sealed class ChangeEventHandler
             case ChangeEventKind.MemberRoleChanged or ChangeEventKind.MemberRemoved or ChangeEventKind.MemberAdded
                 or ChangeEventKind.TeamMemberChanged or ChangeEventKind.UserUpdated or ChangeEventKind.UserDeleted:
                 // Memberships live in the UserGrain; an OrganizationGrain holds only the organization's dynamic roles.
-                return _users.Deactivate(changeEvent.UserId!, DeactivationCause.Event) ? 1 : 0;
+                return await _grains.InvalidateUserAsync(changeEvent.UserId!).ConfigureAwait(false);
             case ChangeEventKind.OrganizationRoleChanged:
-                return _organizations.Deactivate(changeEvent.OrganizationId!, DeactivationCause.Event) ? 1 : 0;
+                return (await _grains.InvalidateOrganizationAsync(changeEvent.OrganizationId!, withMembers: false).ConfigureAwait(false)).Organizations;
             case ChangeEventKind.OrganizationDeleted:
-                var organizationId = changeEvent.OrganizationId!;
-                var count = _organizations.Deactivate(organizationId, DeactivationCause.Event) ? 1 : 0;
-                // A load in flight (null) may have read the membership before the deletion: it goes too.
-                return count + _users.DeactivateWhere((_, grain) => grain is null || grain.State.RolesIn(organizationId) is not null, DeactivationCause.Event);
+                var (organizations, members) = await _grains.InvalidateOrganizationAsync(changeEvent.OrganizationId!, withMembers: true).ConfigureAwait(false);
+                return organizations + members;
             case ChangeEventKind.CacheFlush:
-                return _users.DeactivateAll(DeactivationCause.Event) + _organizations.DeactivateAll(DeactivationCause.Event);
+                var (users, organizationCount) = await _grains.InvalidateAllAsync().ConfigureAwait(false);
+                return users + organizationCount;
             default:
                 throw new ArgumentOutOfRangeException(nameof(changeEvent), changeEvent.Kind, "unknown event kind");
         }
@@ -115,8 +116,7 @@ public sealed class ChangeEventHandler
     /// </summary>
     public void MarkAllStale(string reason)
     {
-        _users.MarkAllStale();
-        _organizations.MarkAllStale();
+        _grains.MarkAllStale();
         EventLog.MarkedAllStale(_logger, reason);
     }
 

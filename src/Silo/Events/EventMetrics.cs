@@ -30,7 +30,7 @@ public sealed class EventMetrics : IDisposable
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (or a private meter).</summary>
     public EventMetrics(IMeterFactory? meterFactory = null)
     {
-        _meter = meterFactory?.Create(Runtime.GrainRuntimeMetrics.MeterName) ?? new Meter(Runtime.GrainRuntimeMetrics.MeterName);
+        _meter = meterFactory?.Create(Perms.Grains.Caching.GrainMetrics.MeterName) ?? new Meter(Perms.Grains.Caching.GrainMetrics.MeterName);
         _events = _meter.CreateCounter<long>("perms.events", description: "Change events received, by subject and outcome (applied, applied_with_warnings, malformed, unknown_subject).");
         _latency = _meter.CreateHistogram<double>("perms.events.invalidation_latency", unit: "ms", description: "From the event's occurredAt (publisher's clock) to the grains' deactivation on this silo.");
         _dropped = _meter.CreateCounter<long>("perms.events.dropped", description: "Messages dropped because the hand-off to the event handler was full (every grain is then treated as stale).");

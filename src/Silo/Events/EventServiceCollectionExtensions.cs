@@ -1,8 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Perms.Grains.Activation;
 using Perms.Nats;
-using Perms.Silo.Runtime;
+using Perms.Silo.Grains;
 using Perms.Gateway.Hosting;
 
 namespace Perms.Silo.Events;
@@ -12,7 +11,7 @@ public static class EventServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="ChangeEventHandler"/>, its metrics and — unless <c>Perms:Events:Enabled</c> is false — the
-    /// NATS subscription that feeds it (options from <c>Perms:Events</c>). Needs <c>AddGrainRuntime</c>. Idempotent.
+    /// NATS subscription that feeds it (options from <c>Perms:Events</c>). Needs <c>AddPermsGrains</c>. Idempotent.
     /// </summary>
     public static IServiceCollection AddChangeEvents(this IServiceCollection services, IConfiguration configuration)
     {
@@ -22,8 +21,7 @@ public static class EventServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventOptions>, EventOptionsValidator>());
         services.TryAddSingleton(sp => new EventMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(sp => new ChangeEventHandler(
-            sp.GetRequiredService<GrainCatalog<UserGrain>>(),
-            sp.GetRequiredService<GrainCatalog<OrganizationGrain>>(),
+            sp.GetRequiredService<IGrainInvalidator>(),
             sp.GetRequiredService<EventMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ChangeEventHandler>>(),

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Perms.Nats;
-using Perms.Silo.Runtime;
+using Perms.Grains;
+using Perms.Grains.Caching;
 
 namespace Perms.Silo.Events;
 
@@ -14,7 +15,7 @@ internal sealed class EventSubscriptionHostedService(IServiceProvider services, 
         var logger = services.GetRequiredService<ILogger<ChangeEventConsumer>>();
         if (!options.Value.Enabled)
         {
-            EventLog.Disabled(logger, services.GetRequiredService<IOptionsMonitor<GrainCatalogOptions>>().Get(Configuration.GrainRuntimeServiceCollectionExtensions.UserSection).MaxStaleness);
+            EventLog.Disabled(logger, services.GetRequiredService<IOptionsMonitor<GrainStateOptions>>().Get(GrainServices.UserSection).MaxStaleness);
             return Task.CompletedTask;
         }
 

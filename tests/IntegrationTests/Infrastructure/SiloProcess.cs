@@ -130,6 +130,8 @@ internal sealed class SiloProcess : IAsyncDisposable
                     ["Perms__Metrics__Port"] = server.MetricsPort.ToString(CultureInfo.InvariantCulture),
                     ["Perms__Server__Address"] = "127.0.0.1",
                     ["Perms__Server__Port"] = server.Port.ToString(CultureInfo.InvariantCulture),
+                    // Orleans' silo port too: silos of parallel tests must not meet on the default 11111.
+                    ["Perms__Orleans__SiloPort"] = environment.TryGetValue("Perms__Orleans__SiloPort", out var siloPort) ? siloPort : FreePort().ToString(CultureInfo.InvariantCulture),
                     ["DOTNET_NOLOGO"] = "1",
                     ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
                 };

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Perms.Cluster;
-using Perms.UnitTests.Runtime;
+using Perms.UnitTests.Grains;
 
 namespace Perms.UnitTests.Cluster;
 

@@ -1,5 +1,3 @@
-using Perms.Cluster;
-
 namespace Perms.UnitTests.Cluster;
 
 public sealed class SiloAddressTests

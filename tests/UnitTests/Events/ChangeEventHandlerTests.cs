@@ -1,47 +1,25 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Perms.Grains.Activation;
-using Perms.Grains.Interfaces.State;
 using Perms.Silo.Events;
-using Perms.Silo.Runtime;
+using Perms.UnitTests.Grains;
 using Perms.UnitTests.Grpc;
-using Perms.UnitTests.Runtime;
-using static Perms.UnitTests.Permissions.Check;
 
 namespace Perms.UnitTests.Events;
 
-/// <summary>What each event deactivates, idempotence, loads in flight, bad input, and the metrics.</summary>
+/// <summary>What each event invalidates on this silo, idempotence, bad input, and the metrics (grain behaviour: GrainBehaviourTests).</summary>
 public sealed class ChangeEventHandlerTests : IDisposable
 {
-    private static readonly DateTimeOffset ReadAt = new(2026, 11, 22, 11, 0, 0, TimeSpan.Zero);
-
-    private readonly FakeBetterAuthReader _reader = new();
+    private readonly FakeGrainInvalidator _grains = new();
     private readonly ManualTimeProvider _time = new();
-    private readonly GrainRuntimeMetrics _runtimeMetrics = new();
     private readonly EventMetrics _metrics = new();
     private readonly CapturingLoggerProvider _logs = new();
     private readonly ILoggerFactory _loggerFactory;
-    private readonly GrainCatalog<UserGrain> _users;
-    private readonly GrainCatalog<OrganizationGrain> _organizations;
     private readonly List<(string Name, double Value, string Tags)> _measured = [];
     private readonly MeterListener _listener = new();
 
     public ChangeEventHandlerTests()
     {
-        var policy = PolicyFrom("""{ "organization": { "dynamicAccessControl": { "enabled": true } } }""");
-        foreach (var (user, organizations) in new[] { ("alice", new[] { "acme", "globex" }), ("bob", ["acme"]), ("carol", ["globex"]) })
-        {
-            _reader.Users[user] = new UserSnapshot(user, User(user), [.. organizations.Select(o => new MembershipRecord(o, ["member"], []))], ReadAt);
-        }
-
-        foreach (var organization in new[] { "acme", "globex" })
-        {
-            _reader.Organizations[organization] = new OrganizationSnapshot(organization, true, [], ReadAt);
-        }
-
-        _users = new GrainCatalog<UserGrain>("user", new UserGrainActivator(_reader, policy), new GrainCatalogOptions(), _time, _runtimeMetrics);
-        _organizations = new GrainCatalog<OrganizationGrain>("organization", new OrganizationGrainActivator(_reader, policy), new GrainCatalogOptions(), _time, _runtimeMetrics);
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs));
         _listener.InstrumentPublished = (instrument, l) =>
         {
@@ -58,32 +36,25 @@ public sealed class ChangeEventHandlerTests : IDisposable
     public void Dispose()
     {
         _listener.Dispose();
-        _users.Dispose();
-        _organizations.Dispose();
         _metrics.Dispose();
-        _runtimeMetrics.Dispose();
         _loggerFactory.Dispose();
     }
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     private ChangeEventHandler Handler(string prefix = "") =>
-        new(_users, _organizations, _metrics, _time, _loggerFactory.CreateLogger<ChangeEventHandler>(), prefix);
+        new(_grains, _metrics, _time, _loggerFactory.CreateLogger<ChangeEventHandler>(), prefix);
 
-    private async Task WarmEverything()
+    private Task WarmEverything()
     {
-        foreach (var user in new[] { "alice", "bob", "carol" })
-        {
-            await _users.GetAsync(user, Token);
-        }
-
-        await _organizations.GetAsync("acme", Token);
-        await _organizations.GetAsync("globex", Token);
+        _grains.Activate("alice", "acme", "globex");
+        _grains.Activate("bob", "acme");
+        _grains.Activate("carol", "globex");
+        _grains.Organizations.UnionWith(["acme", "globex"]);
+        return Task.CompletedTask;
     }
 
-    private string[] Users() => [.. new[] { "alice", "bob", "carol" }.Where(u => _users.Peek(u) is not null)];
+    private string[] Users() => [.. new[] { "alice", "bob", "carol" }.Where(_grains.Users.ContainsKey)];
 
-    private string[] Organizations() => [.. new[] { "acme", "globex" }.Where(o => _organizations.Peek(o) is not null)];
+    private string[] Organizations() => [.. new[] { "acme", "globex" }.Where(_grains.Organizations.Contains)];
 
     private static byte[] Json(string json) => Encoding.UTF8.GetBytes(json);
 
@@ -98,7 +69,7 @@ public sealed class ChangeEventHandlerTests : IDisposable
     {
         await WarmEverything();
 
-        var deactivated = Handler().Handle(subject, Json(json));
+        var deactivated = await Handler().HandleAsync(subject, Json(json));
 
         Assert.Equal(1, deactivated);
         Assert.Equal(["alice", "carol"], Users());
@@ -110,10 +81,11 @@ public sealed class ChangeEventHandlerTests : IDisposable
     {
         await WarmEverything();
 
-        Handler().Handle("organization.role.changed", Json("""{"organizationId":"acme","role":"auditor","occurredAt":0}"""));
+        await Handler().HandleAsync("organization.role.changed", Json("""{"organizationId":"acme","role":"auditor","occurredAt":0}"""));
 
         Assert.Equal(["globex"], Organizations());
         Assert.Equal(["alice", "bob", "carol"], Users());
+        Assert.Equal(["organization acme"], _grains.Calls);
     }
 
     [Fact]
@@ -121,9 +93,10 @@ public sealed class ChangeEventHandlerTests : IDisposable
     {
         await WarmEverything();
 
-        var deactivated = Handler().Handle("organization.deleted", Json("""{"organizationId":"acme","occurredAt":0}"""));
+        var deactivated = await Handler().HandleAsync("organization.deleted", Json("""{"organizationId":"acme","occurredAt":0}"""));
 
         Assert.Equal(3, deactivated);
+        Assert.Equal(["organization acme with members"], _grains.Calls);
         Assert.Equal(["carol"], Users());
         Assert.Equal(["globex"], Organizations());
     }
@@ -133,7 +106,7 @@ public sealed class ChangeEventHandlerTests : IDisposable
     {
         await WarmEverything();
 
-        Assert.Equal(5, Handler().Handle("perms.cache.flush", Json("""{"occurredAt":"2026-11-22T12:00:00Z"}""")));
+        Assert.Equal(5, await Handler().HandleAsync("perms.cache.flush", Json("""{"occurredAt":"2026-11-22T12:00:00Z"}""")));
         Assert.Empty(Users());
         Assert.Empty(Organizations());
     }
@@ -144,31 +117,12 @@ public sealed class ChangeEventHandlerTests : IDisposable
         await WarmEverything();
         var handler = Handler();
 
-        handler.Handle("member.removed", Json("""{"userId":"bob","organizationId":"acme","occurredAt":2000}"""));
-        handler.Handle("member.removed", Json("""{"userId":"bob","organizationId":"acme","occurredAt":2000}"""));
-        handler.Handle("member.added", Json("""{"userId":"bob","organizationId":"acme","occurredAt":1000}"""));
-        var bob = await _users.GetAsync("bob", Token);
+        Assert.Equal(1, await handler.HandleAsync("member.removed", Json("""{"userId":"bob","organizationId":"acme","occurredAt":2000}""")));
+        Assert.Equal(0, await handler.HandleAsync("member.removed", Json("""{"userId":"bob","organizationId":"acme","occurredAt":2000}""")));
+        Assert.Equal(0, await handler.HandleAsync("member.added", Json("""{"userId":"bob","organizationId":"acme","occurredAt":1000}""")));
 
-        Assert.Equal(["alice", "bob", "carol"], Users());
-        Assert.NotNull(bob.State.RolesIn("acme"));
-        Assert.Equal(4, _reader.UserReads); // three warm loads and one after the events
-    }
-
-    [Fact]
-    public async Task An_event_during_a_load_keeps_that_load_from_being_installed()
-    {
-        var gate = new TaskCompletionSource();
-        _reader.BeforeRead = () => gate.Task;
-        var call = _users.GetAsync("bob", Token).AsTask();
-        await _reader.WaitForReadAsync();
-
-        Handler().Handle("member.removed", Json("""{"userId":"bob","organizationId":"acme","occurredAt":0}"""));
-        _reader.Users["bob"] = _reader.Users["bob"] with { Memberships = [] };
-        _reader.BeforeRead = null;
-        gate.SetResult();
-
-        var bob = await call;
-        Assert.Null(bob.State.RolesIn("acme"));
+        Assert.Equal(["alice", "carol"], Users());
+        Assert.Equal(["user bob", "user bob", "user bob"], _grains.Calls);
     }
 
     [Fact]
@@ -177,8 +131,8 @@ public sealed class ChangeEventHandlerTests : IDisposable
         await WarmEverything();
         var handler = Handler("myapp.");
 
-        Assert.Equal(0, handler.Handle("user.updated", Json("""{"userId":"bob","occurredAt":0}""")));
-        Assert.Equal(1, handler.Handle("myapp.user.updated", Json("""{"userId":"bob","occurredAt":0}""")));
+        Assert.Equal(0, await handler.HandleAsync("user.updated", Json("""{"userId":"bob","occurredAt":0}""")));
+        Assert.Equal(1, await handler.HandleAsync("myapp.user.updated", Json("""{"userId":"bob","occurredAt":0}""")));
 
         Assert.Contains(_measured, m => m.Name == "perms.events" && m.Tags == "subject=unknown,outcome=unknown_subject");
         Assert.Contains(_measured, m => m.Name == "perms.events" && m.Tags == "subject=user.updated,outcome=applied");
@@ -190,9 +144,9 @@ public sealed class ChangeEventHandlerTests : IDisposable
         await WarmEverything();
         var handler = Handler();
 
-        Assert.Equal(0, handler.Handle("user.updated", Json("not json")));
+        Assert.Equal(0, await handler.HandleAsync("user.updated", Json("not json")));
         _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal(0, handler.Handle("user.renamed\u0007", Json("""{"userId":"bob"}""")));
+        Assert.Equal(0, await handler.HandleAsync("user.renamed\u0007", Json("""{"userId":"bob"}""")));
 
         Assert.Equal(["alice", "bob", "carol"], Users());
         var logged = _logs.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message).ToArray();
@@ -204,16 +158,16 @@ public sealed class ChangeEventHandlerTests : IDisposable
     }
 
     [Fact]
-    public void A_flood_of_bad_events_logs_one_line_per_second_and_says_how_many_were_suppressed()
+    public async Task A_flood_of_bad_events_logs_one_line_per_second_and_says_how_many_were_suppressed()
     {
         var handler = Handler();
         for (var i = 0; i < 1000; i++)
         {
-            handler.Handle("user.updated", Json("{}"));
+            await handler.HandleAsync("user.updated", Json("{}"));
         }
 
         _time.Advance(TimeSpan.FromSeconds(1));
-        handler.Handle("user.updated", Json("{}"));
+        await handler.HandleAsync("user.updated", Json("{}"));
 
         var logged = _logs.Entries.Select(e => e.Message).ToArray();
         Assert.Equal(2, logged.Length);
@@ -227,7 +181,7 @@ public sealed class ChangeEventHandlerTests : IDisposable
     {
         await WarmEverything();
 
-        Assert.Equal(1, Handler().Handle("user.updated", Json("""{"userId":"bob","occurredAt":"soon"}""")));
+        Assert.Equal(1, await Handler().HandleAsync("user.updated", Json("""{"userId":"bob","occurredAt":"soon"}""")));
 
         Assert.Contains(_logs.Entries, e => e.Message.StartsWith("Applied a change event on user.updated with problems the publisher should fix: occurredAt is \"soon\"", StringComparison.Ordinal));
         Assert.Contains(_measured, m => m.Name == "perms.events" && m.Tags == "subject=user.updated,outcome=applied_with_warnings");
@@ -240,8 +194,8 @@ public sealed class ChangeEventHandlerTests : IDisposable
         await WarmEverything();
         var occurredAt = _time.GetUtcNow().AddMilliseconds(-3);
 
-        Handler().Handle("user.updated", Json($$"""{"userId":"bob","occurredAt":{{occurredAt.ToUnixTimeMilliseconds()}}}"""));
-        Handler().Handle("user.updated", Json($$"""{"userId":"bob","occurredAt":{{occurredAt.AddMinutes(5).ToUnixTimeMilliseconds()}}}"""));
+        await Handler().HandleAsync("user.updated", Json($$"""{"userId":"bob","occurredAt":{{occurredAt.ToUnixTimeMilliseconds()}}}"""));
+        await Handler().HandleAsync("user.updated", Json($$"""{"userId":"bob","occurredAt":{{occurredAt.AddMinutes(5).ToUnixTimeMilliseconds()}}}"""));
 
         var latencies = _measured.Where(m => m.Name == "perms.events.invalidation_latency").ToArray();
         Assert.Equal(2, latencies.Length);
@@ -251,17 +205,12 @@ public sealed class ChangeEventHandlerTests : IDisposable
     }
 
     [Fact]
-    public async Task Mark_all_stale_makes_every_grain_reload_on_its_next_call()
+    public void Mark_all_stale_marks_this_silos_grains_and_says_why()
     {
-        await WarmEverything();
-
         Handler().MarkAllStale("test");
-        _time.Advance(TimeSpan.FromTicks(1));
-        await _users.GetAsync("alice", Token);
-        await _organizations.GetAsync("acme", Token);
 
-        Assert.Equal(4, _reader.UserReads);
-        Assert.Equal(3, _reader.OrganizationReads);
+        Assert.Equal(1, _grains.StaleMarks);
+        Assert.Empty(_grains.Calls);
         Assert.Contains(_logs.Entries, e => e.Message == "Every grain loaded so far is treated as stale: test");
     }
 

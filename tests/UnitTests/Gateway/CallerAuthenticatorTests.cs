@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Perms.Gateway.Auth;
-using Perms.UnitTests.Runtime;
+using Perms.UnitTests.Grains;
 
 namespace Perms.UnitTests.Gateway;
 

@@ -9,7 +9,7 @@ using Perms.Gateway.Admin;
 using Perms.Gateway.Routing;
 using Perms.Grpc;
 using Perms.UnitTests.Cluster;
-using Perms.UnitTests.Runtime;
+using Perms.UnitTests.Grains;
 
 namespace Perms.UnitTests.Gateway.Admin;
 
@@ -49,7 +49,7 @@ public sealed class AdminApiTests : IAsyncDisposable
 
     private static ClusterOptions Clustered(string? self) => new() { Provider = "postgres", Self = self };
 
-    private static GrpcStatusException Fails(Action call) => Assert.Throws<GrpcStatusException>(call);
+    private static Task<GrpcStatusException> Fails<T>(Func<ValueTask<T>> call) => Assert.ThrowsAsync<GrpcStatusException>(async () => await call());
 
     [Fact]
     public async Task Activations_are_listed_per_grain_type_with_the_default_sample_of_twenty()
@@ -84,9 +84,9 @@ public sealed class AdminApiTests : IAsyncDisposable
     [InlineData(-1)]
     [InlineData(1001)]
     [InlineData(int.MaxValue)]
-    public void A_sample_size_out_of_bounds_is_invalid_and_names_the_field(int size)
+    public async Task A_sample_size_out_of_bounds_is_invalid_and_names_the_field(int size)
     {
-        var e = Fails(() => Alone(_silo).ListActivationsAsync(new ListActivationsRequest { SampleSize = size }, Context()));
+        var e = await Fails(() => Alone(_silo).ListActivationsAsync(new ListActivationsRequest { SampleSize = size }, Context()));
 
         Assert.Equal(GrpcStatusCode.InvalidArgument, e.Code);
         Assert.StartsWith("sample_size is ", e.Detail, StringComparison.Ordinal);
@@ -110,9 +110,9 @@ public sealed class AdminApiTests : IAsyncDisposable
     [Theory]
     [InlineData("", "user_id is empty")]
     [InlineData("a\u0001b", "user_id contains a control character")]
-    public void A_bad_user_id_is_invalid_and_names_the_field(string id, string message)
+    public async Task A_bad_user_id_is_invalid_and_names_the_field(string id, string message)
     {
-        var e = Fails(() => Alone(_silo).DeactivateUserAsync(new DeactivateUserRequest { UserId = id }, Context()));
+        var e = await Fails(() => Alone(_silo).DeactivateUserAsync(new DeactivateUserRequest { UserId = id }, Context()));
 
         Assert.Equal(GrpcStatusCode.InvalidArgument, e.Code);
         Assert.StartsWith(message, e.Detail, StringComparison.Ordinal);
@@ -120,9 +120,9 @@ public sealed class AdminApiTests : IAsyncDisposable
     }
 
     [Fact]
-    public void An_organization_id_over_255_bytes_is_invalid_and_names_the_field()
+    public async Task An_organization_id_over_255_bytes_is_invalid_and_names_the_field()
     {
-        var e = Fails(() => Alone(_silo).DeactivateOrganizationAsync(new DeactivateOrganizationRequest { OrganizationId = new string('é', 128) }, Context()));
+        var e = await Fails(() => Alone(_silo).DeactivateOrganizationAsync(new DeactivateOrganizationRequest { OrganizationId = new string('é', 128) }, Context()));
 
         Assert.Equal(GrpcStatusCode.InvalidArgument, e.Code);
         Assert.Equal("organization_id is longer than 255 bytes", e.Detail);
@@ -220,11 +220,11 @@ public sealed class AdminApiTests : IAsyncDisposable
         var view = await api.GetClusterViewAsync(new GetClusterViewRequest(), Context());
         var failures = new[]
         {
-            Fails(() => api.ListActivationsAsync(new ListActivationsRequest(), Context())),
-            Fails(() => api.DeactivateUserAsync(new DeactivateUserRequest { UserId = "alice" }, Context())),
-            Fails(() => api.DeactivateOrganizationAsync(new DeactivateOrganizationRequest { OrganizationId = "acme" }, Context())),
-            Fails(() => api.FlushAllAsync(new FlushAllRequest(), Context())),
-            Fails(() => api.GetPolicyAsync(new GetPolicyRequest(), Context())),
+            await Fails(() => api.ListActivationsAsync(new ListActivationsRequest(), Context())),
+            await Fails(() => api.DeactivateUserAsync(new DeactivateUserRequest { UserId = "alice" }, Context())),
+            await Fails(() => api.DeactivateOrganizationAsync(new DeactivateOrganizationRequest { OrganizationId = "acme" }, Context())),
+            await Fails(() => api.FlushAllAsync(new FlushAllRequest(), Context())),
+            await Fails(() => api.GetPolicyAsync(new GetPolicyRequest(), Context())),
         };
 
         Assert.Equal("gateway", view.Role);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Perms.Gateway.Admin;
 using Perms.Gateway.Auth;
 using Perms.Grpc;
-using Perms.UnitTests.Runtime;
+using Perms.UnitTests.Grains;
 
 namespace Perms.UnitTests.Gateway.Admin;
 

@@ -22,23 +22,23 @@ internal sealed class FakeSiloAdministration : ISiloAdministration
         ];
     }
 
-    public bool DeactivateUser(string userId)
+    public ValueTask<bool> DeactivateUserAsync(string userId)
     {
         Calls.Add($"deactivate-user {userId}");
-        return ActiveUsers.Remove(userId);
+        return ValueTask.FromResult(ActiveUsers.Remove(userId));
     }
 
-    public OrganizationDeactivation DeactivateOrganization(string organizationId)
+    public ValueTask<OrganizationDeactivation> DeactivateOrganizationAsync(string organizationId)
     {
         Calls.Add($"deactivate-organization {organizationId}");
-        return new OrganizationDeactivation(true, 3);
+        return ValueTask.FromResult(new OrganizationDeactivation(true, 3));
     }
 
-    public FlushResult FlushAll()
+    public ValueTask<FlushResult> FlushAllAsync()
     {
         Calls.Add("flush");
         var users = ActiveUsers.Count;
         ActiveUsers.Clear();
-        return new FlushResult(users, 1);
+        return ValueTask.FromResult(new FlushResult(users, 1));
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 using Perms.Api.V1;
 using Perms.Gateway.Api;
 using Perms.Gateway.Auditing;
-using Perms.Gateway.Tracing;
+using Perms.Grains.Interfaces.Tracing;
 using Perms.Grains.Interfaces.Checks;
 using Perms.Grains.Interfaces.Errors;
 using Perms.Grains.Interfaces.Permissions;

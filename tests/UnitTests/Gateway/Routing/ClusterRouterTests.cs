@@ -4,7 +4,7 @@ using Perms.Cluster;
 using Perms.Gateway.Routing;
 using Perms.Grpc;
 using Perms.UnitTests.Cluster;
-using Perms.UnitTests.Runtime;
+using Perms.UnitTests.Grains;
 
 namespace Perms.UnitTests.Gateway.Routing;
 

@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+using Perms.Grains.Caching;
+using Perms.Grains.Interfaces.Checks;
+using Perms.Grains.Interfaces.Grains;
+using Perms.Grains.Interfaces.Permissions;
+using Perms.Grains.Interfaces.Policy;
+using Perms.Grains.Permissions;
+using Perms.Grains.State;
+
+namespace Perms.Grains;
+
+/// <summary>
+/// OrganizationGrain(organization id): the organization's roles with its dynamic roles merged, or the error of a
+/// malformed row, loaded on the first member check that reaches them.
+/// </summary>
+/// <remarks>
+/// A stateless worker with one activation per silo: every silo that checks for the organization holds its own copy,
+/// so a UserGrain's call never leaves its silo, and each silo's change-event consumer invalidates its own copy.
+/// Reentrant for the reasons given on <see cref="UserGrain"/>.
+/// </remarks>
+/// <param name="services">The silo's shared grain services.</param>
+[Reentrant]
+[StatelessWorker(1)]
+[GrainType("perms.organization")]
+public sealed class OrganizationGrain(GrainServices services) : Grain, IOrganizationGrain
+{
+    private CachedState<CompiledOrganizationState> _cache = null!;
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var policy = services.Policy;
+        var reader = services.Reader;
+        _cache = new CachedState<CompiledOrganizationState>(
+            this.GetPrimaryKeyString(),
+            async (key, token) => new CompiledOrganizationState(await reader.ReadOrganizationAsync(key, policy.DynamicAccessControl, token).ConfigureAwait(true), policy),
+            services.Organizations,
+            services.OrganizationOptions,
+            services.Time,
+            services.Metrics,
+            services.Logger);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _cache.Deactivated(DeactivationCauses.Of(reason));
+        _cache.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<OrganizationDecision> CheckMemberAsync(UserRecord user, ImmutableArray<string> memberRoles, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken = default)
+    {
+        var state = await _cache.GetAsync(consistency, services.ClockSkewMargin, cancellationToken).ConfigureAwait(true);
+        var decision = PermissionEvaluator.CheckOrganization(services.Policy, state.RolesOrThrow(), user, RoleNames.FromParsed(memberRoles), request, services.Time.GetUtcNow());
+        return new OrganizationDecision(decision, state.Snapshot.ReadAt);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<OrganizationGrants> GetGrantsAsync(ImmutableArray<string> memberRoles, ReadConsistency consistency, CancellationToken cancellationToken = default)
+    {
+        var state = await _cache.GetAsync(consistency, services.ClockSkewMargin, cancellationToken).ConfigureAwait(true);
+        return new OrganizationGrants(RoleGrants.Of(state.RolesOrThrow(), memberRoles), state.Snapshot.ReadAt);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> InvalidateAsync() => new(_cache.Invalidate(DeactivationCause.Event));
+}
