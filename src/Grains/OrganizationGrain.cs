@@ -23,49 +23,30 @@ namespace Perms.Grains;
 [Reentrant]
 [StatelessWorker(1)]
 [GrainType("perms.organization")]
-public sealed class OrganizationGrain(GrainServices services) : Grain, IOrganizationGrain
+public sealed class OrganizationGrain(GrainServices services) : CachingGrain<CompiledOrganizationState>(services), IOrganizationGrain
 {
-    private CachedState<CompiledOrganizationState> _cache = null!;
+    private protected override LocalActivations<CompiledOrganizationState> Activations => Services.Organizations;
 
-    /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        var policy = services.Policy;
-        var reader = services.Reader;
-        _cache = new CachedState<CompiledOrganizationState>(
-            this.GetPrimaryKeyString(),
-            async (key, token) => new CompiledOrganizationState(await reader.ReadOrganizationAsync(key, policy.DynamicAccessControl, token).ConfigureAwait(true), policy),
-            services.Organizations,
-            services.OrganizationOptions,
-            services.Time,
-            services.Metrics,
-            services.Logger);
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        _cache.Deactivated(DeactivationCauses.Of(reason));
-        _cache.Dispose();
-        return Task.CompletedTask;
-    }
+    private protected override GrainStateOptions Options => Services.OrganizationOptions;
 
     /// <inheritdoc />
     public async ValueTask<OrganizationDecision> CheckMemberAsync(UserRecord user, ImmutableArray<string> memberRoles, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken = default)
     {
-        var state = await _cache.GetAsync(consistency, services.ClockSkewMargin, cancellationToken).ConfigureAwait(true);
-        var decision = PermissionEvaluator.CheckOrganization(services.Policy, state.RolesOrThrow(), user, RoleNames.FromParsed(memberRoles), request, services.Time.GetUtcNow());
+        var state = await Cache.GetAsync(consistency, Services.ClockSkewMargin, cancellationToken).ConfigureAwait(true);
+        var decision = PermissionEvaluator.CheckOrganization(Services.Policy, state.RolesOrThrow(), user, RoleNames.FromParsed(memberRoles), request, Services.Time.GetUtcNow());
         return new OrganizationDecision(decision, state.Snapshot.ReadAt);
     }
 
     /// <inheritdoc />
     public async ValueTask<OrganizationGrants> GetGrantsAsync(ImmutableArray<string> memberRoles, ReadConsistency consistency, CancellationToken cancellationToken = default)
     {
-        var state = await _cache.GetAsync(consistency, services.ClockSkewMargin, cancellationToken).ConfigureAwait(true);
+        var state = await Cache.GetAsync(consistency, Services.ClockSkewMargin, cancellationToken).ConfigureAwait(true);
         return new OrganizationGrants(RoleGrants.Of(state.RolesOrThrow(), memberRoles), state.Snapshot.ReadAt);
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> InvalidateAsync() => new(_cache.Invalidate(DeactivationCause.Event));
+    public ValueTask<bool> InvalidateAsync() => new(Cache.Invalidate(DeactivationCause.Event));
+
+    private protected override async Task<CompiledOrganizationState> LoadAsync(string key, CancellationToken cancellationToken) =>
+        new(await Services.Reader.ReadOrganizationAsync(key, Services.Policy.DynamicAccessControl, cancellationToken).ConfigureAwait(true), Services.Policy);
 }

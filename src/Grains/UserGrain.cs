@@ -24,39 +24,16 @@ namespace Perms.Grains;
 /// <param name="services">The silo's shared grain services.</param>
 [Reentrant]
 [GrainType("perms.user")]
-public sealed class UserGrain(GrainServices services) : Grain, IUserGrain
+public sealed class UserGrain(GrainServices services) : CachingGrain<CompiledUserState>(services), IUserGrain
 {
-    private CachedState<CompiledUserState> _cache = null!;
+    private protected override LocalActivations<CompiledUserState> Activations => Services.Users;
 
-    /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        // Nothing is read here: an activation caused only by an invalidation must not touch PostgreSQL.
-        var policy = services.Policy;
-        var reader = services.Reader;
-        _cache = new CachedState<CompiledUserState>(
-            this.GetPrimaryKeyString(),
-            async (key, token) => new CompiledUserState(await reader.ReadUserAsync(key, token).ConfigureAwait(true), policy),
-            services.Users,
-            services.UserOptions,
-            services.Time,
-            services.Metrics,
-            services.Logger);
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        _cache.Deactivated(DeactivationCauses.Of(reason));
-        _cache.Dispose();
-        return Task.CompletedTask;
-    }
+    private protected override GrainStateOptions Options => Services.UserOptions;
 
     /// <inheritdoc />
     public ValueTask<CheckResult> CheckOrganizationAsync(string organizationId, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken = default)
     {
-        var user = _cache.GetAsync(consistency, services.ClockSkewMargin, cancellationToken);
+        var user = Cache.GetAsync(consistency, Services.ClockSkewMargin, cancellationToken);
         return user.IsCompletedSuccessfully
             ? CheckOrganization(user.Result, organizationId, request, consistency, cancellationToken)
             : AwaitUserAsync(user, organizationId, request, consistency, cancellationToken);
@@ -65,7 +42,7 @@ public sealed class UserGrain(GrainServices services) : Grain, IUserGrain
     /// <inheritdoc />
     public ValueTask<CheckResult> CheckPlatformAsync(PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken = default)
     {
-        var user = _cache.GetAsync(consistency, services.ClockSkewMargin, cancellationToken);
+        var user = Cache.GetAsync(consistency, Services.ClockSkewMargin, cancellationToken);
         return user.IsCompletedSuccessfully
             ? new ValueTask<CheckResult>(CheckPlatform(user.Result, request))
             : AwaitPlatformAsync(user, request);
@@ -74,16 +51,16 @@ public sealed class UserGrain(GrainServices services) : Grain, IUserGrain
     /// <inheritdoc />
     public async ValueTask<UserMemberships> GetMembershipsAsync(ReadConsistency consistency, CancellationToken cancellationToken = default)
     {
-        var state = await _cache.GetAsync(consistency, services.ClockSkewMargin, cancellationToken).ConfigureAwait(true);
+        var state = await Cache.GetAsync(consistency, Services.ClockSkewMargin, cancellationToken).ConfigureAwait(true);
         return new UserMemberships(new UserSnapshot(state.UserId, state.User, state.ToMembershipRecords(), state.ReadAt), state.User is null ? [] : state.PlatformRoles.Names);
     }
 
     /// <inheritdoc />
     public async ValueTask<EffectivePermissions> GetEffectivePermissionsAsync(string organizationId, ReadConsistency consistency, CancellationToken cancellationToken = default)
     {
-        var state = await _cache.GetAsync(consistency, services.ClockSkewMargin, cancellationToken).ConfigureAwait(true);
-        var policy = services.Policy;
-        var now = services.Time.GetUtcNow();
+        var state = await Cache.GetAsync(consistency, Services.ClockSkewMargin, cancellationToken).ConfigureAwait(true);
+        var policy = Services.Policy;
+        var now = Services.Time.GetUtcNow();
         var memberRoles = state.RolesIn(organizationId);
         var reason = state.User is null ? DecisionReason.UserNotFound
             : policy.BanMode == BanMode.Deny && state.User.IsBannedAt(now) ? DecisionReason.Banned
@@ -106,20 +83,20 @@ public sealed class UserGrain(GrainServices services) : Grain, IUserGrain
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> InvalidateAsync() => new(_cache.Invalidate(DeactivationCause.Event));
+    public ValueTask<bool> InvalidateAsync() => new(Cache.Invalidate(DeactivationCause.Event));
 
     /// <inheritdoc />
     public ValueTask<bool> DeactivateAsync()
     {
-        var held = _cache.Invalidate(DeactivationCause.Explicit);
+        var held = Cache.Invalidate(DeactivationCause.Explicit);
         DeactivateOnIdle();
         return new ValueTask<bool>(held);
     }
 
     private ValueTask<CheckResult> CheckOrganization(CompiledUserState state, string organizationId, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken)
     {
-        var policy = services.Policy;
-        var now = services.Time.GetUtcNow();
+        var policy = Services.Policy;
+        var now = Services.Time.GetUtcNow();
         var memberRoles = state.RolesIn(organizationId);
         if (!PermissionEvaluator.NeedsOrganizationRoles(policy, state, organizationId, now))
         {
@@ -138,13 +115,16 @@ public sealed class UserGrain(GrainServices services) : Grain, IUserGrain
     }
 
     private CheckResult CheckPlatform(CompiledUserState state, PermissionRequest request) =>
-        new(PermissionEvaluator.CheckPlatform(services.Policy, state, request, services.Time.GetUtcNow()), state.ReadAt, state.PlatformRoles.Names);
+        new(PermissionEvaluator.CheckPlatform(Services.Policy, state, request, Services.Time.GetUtcNow()), state.ReadAt, state.PlatformRoles.Names);
 
     private async ValueTask<CheckResult> AwaitUserAsync(ValueTask<CompiledUserState> user, string organizationId, PermissionRequest request, ReadConsistency consistency, CancellationToken cancellationToken) =>
         await CheckOrganization(await user.ConfigureAwait(true), organizationId, request, consistency, cancellationToken).ConfigureAwait(true);
 
     private async ValueTask<CheckResult> AwaitPlatformAsync(ValueTask<CompiledUserState> user, PermissionRequest request) =>
         CheckPlatform(await user.ConfigureAwait(true), request);
+
+    private protected override async Task<CompiledUserState> LoadAsync(string key, CancellationToken cancellationToken) =>
+        new(await Services.Reader.ReadUserAsync(key, cancellationToken).ConfigureAwait(true), Services.Policy);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
 }

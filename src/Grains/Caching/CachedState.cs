@@ -39,7 +39,10 @@ public sealed class CachedState<TState> : IDisposable
     private LoadFailure? _failure;
     private bool _everInstalled;
 
-    /// <summary>Creates the state of one activation and registers it with this silo's <paramref name="activations"/>.</summary>
+    /// <summary>
+    /// Creates the state of one activation. It registers in this silo's <paramref name="activations"/> while it holds
+    /// state or a load, so the index lists exactly the activations an invalidation has something to drop in.
+    /// </summary>
     /// <param name="key">The grain key.</param>
     /// <param name="load">Reads and compiles the state (honours its token).</param>
     /// <param name="activations">This silo's index of the grain type.</param>
@@ -61,7 +64,6 @@ public sealed class CachedState<TState> : IDisposable
         _logger = logger;
         _maxStaleness = options.MaxStaleness == TimeSpan.MaxValue ? long.MaxValue
             : (long)(options.MaxStaleness.Ticks * (double)time.TimestampFrequency / TimeSpan.TicksPerSecond);
-        activations.Add(key, this);
     }
 
     /// <summary>The installed state, or null while a load is in flight or nothing is held (read from any thread).</summary>
@@ -101,6 +103,7 @@ public sealed class CachedState<TState> : IDisposable
         Volatile.Write(ref _loading, null);
         _failure = null;
         Drop(cause);
+        _activations.Remove(_key, this);
         return held;
     }
 
@@ -162,6 +165,8 @@ public sealed class CachedState<TState> : IDisposable
 
             if (_loading is null)
             {
+                // Registered before the load starts, in this turn: an event handled from now on finds this activation.
+                _activations.Add(_key, this);
                 var load = LoadAndInstallAsync(_generation);
 
                 // A load that completed synchronously has installed itself already; only one still running is shared.

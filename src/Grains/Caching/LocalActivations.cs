@@ -34,7 +34,7 @@ public sealed class LocalActivations<TState>
     /// <summary>The grain type's name.</summary>
     public string GrainType { get; }
 
-    /// <summary>Activations on this silo (with state, loading, or empty).</summary>
+    /// <summary>Activations on this silo holding state or loading it (an activation emptied by an invalidation leaves the index).</summary>
     public int Count => _entries.Count;
 
     /// <summary>Estimated bytes held by the state of this silo's activations.</summary>

@@ -22,6 +22,10 @@ public static class OrleansHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<OrleansSiloOptions>().BindPrintable(builder.Configuration, OrleansSiloOptions.SectionName).ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrleansSiloOptions>, OrleansSiloOptionsValidator>());
+
+        // Orleans' placement runs through a Polly pipeline that logs every execution at Information: one line per
+        // activation. Nothing is logged per successful check here; configuration can still lower the level.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.UseOrleans(silo =>
         {
             silo.UseDevelopmentClustering(membership => membership.Configure<IOptions<OrleansSiloOptions>>(
