@@ -17,6 +17,8 @@ switch (args)
         return await SchemaCommand.RunAsync(schemaArgs, Console.Out, Console.Error);
     case ["admin", .. var adminArgs]:
         return await AdminCommand.RunAsync(adminArgs, Console.Out, Console.Error, Environment.GetEnvironmentVariable("PERMS_ADMIN_TOKEN"));
+    case ["cluster", .. var clusterArgs]:
+        return await ClusterCommand.RunAsync(clusterArgs, Console.Out, Console.Error);
     case ["schema", ..]:
         Console.Error.WriteLine("usage: perms schema check [--Perms:Database:ConnectionString=...] [--Perms:Database:Layout=...]");
         return 2;

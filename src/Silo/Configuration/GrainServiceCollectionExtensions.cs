@@ -34,6 +34,7 @@ public static class GrainServiceCollectionExtensions
         services.TryAddSingleton(sp => new LocalActivations<CompiledOrganizationState>("organization", sp.GetRequiredService<GrainMetrics>()));
         services.TryAddSingleton<GrainServices>();
         services.TryAddSingleton<IGrainInvalidator, GrainInvalidator>();
+        services.TryAddSingleton<GrainReferences>();
         services.TryAddSingleton<IPermissionChecker, GrainPermissionChecker>();
         return services;
     }

@@ -13,7 +13,8 @@ public static class OrleansHostingExtensions
 {
     /// <summary>
     /// <c>UseOrleans</c> with the options of <see cref="OrleansSiloOptions.SectionName"/>: one silo on localhost
-    /// (development clustering with itself as the primary), each grain type's collection age from
+    /// (development clustering with itself as the primary) or silos joined by Orleans' ADO.NET clustering on
+    /// PostgreSQL (with Kubernetes hosting inside a pod), each grain type's collection age from
     /// <c>Perms:Grains:*:CollectionAge</c>, and activation shedding under memory pressure. The options are applied when
     /// the silo starts, after the start-up validation has reported every invalid key.
     /// </summary>
@@ -26,15 +27,52 @@ public static class OrleansHostingExtensions
         // Orleans' placement runs through a Polly pipeline that logs every execution at Information: one line per
         // activation. Nothing is logged per successful check here; configuration can still lower the level.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // The membership provider is chosen while the host is built; every other value is read when the silo starts,
+        // after the start-up validation has reported every invalid key.
+        var clustering = builder.Configuration[$"{OrleansSiloOptions.SectionName}:{nameof(OrleansSiloOptions.Clustering)}"];
+        var postgres = string.Equals(clustering, OrleansSiloOptions.PostgresClustering, StringComparison.OrdinalIgnoreCase);
+        var inPod = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST"));
         builder.UseOrleans(silo =>
         {
-            silo.UseDevelopmentClustering(membership => membership.Configure<IOptions<OrleansSiloOptions>>(
-                (dev, perms) => dev.PrimarySiloEndpoint = new IPEndPoint(IPAddress.Loopback, perms.Value.SiloPort)));
+            if (postgres)
+            {
+                silo.UseAdoNetClustering(membership => membership.Configure<IOptions<OrleansSiloOptions>>((adoNet, perms) =>
+                {
+                    adoNet.Invariant = "Npgsql";
+                    adoNet.ConnectionString = MembershipConnectionString(perms.Value);
+                }));
+
+                // Orleans' Kubernetes hosting aborts the process outside a pod (it needs the in-cluster API).
+                if (inPod)
+                {
+                    silo.UseKubernetesHosting();
+                }
+            }
+            else
+            {
+                silo.UseDevelopmentClustering(membership => membership.Configure<IOptions<OrleansSiloOptions>>(
+                    (dev, perms) => dev.PrimarySiloEndpoint = new IPEndPoint(IPAddress.Loopback, perms.Value.SiloPort)));
+            }
+
             silo.Services.AddOptions<EndpointOptions>().Configure<IOptions<OrleansSiloOptions>>((endpoint, perms) =>
             {
-                endpoint.AdvertisedIPAddress = IPAddress.Loopback;
-                endpoint.SiloPort = perms.Value.SiloPort;
-                endpoint.GatewayPort = perms.Value.GatewayPort;
+                var options = perms.Value;
+                if (options.AdvertisedAddress is { } address)
+                {
+                    endpoint.AdvertisedIPAddress = IPAddress.Parse(address);
+                }
+                else if (!options.IsPostgres)
+                {
+                    endpoint.AdvertisedIPAddress = IPAddress.Loopback;
+                }
+
+                endpoint.SiloPort = options.SiloPort;
+                endpoint.GatewayPort = options.GatewayPort;
+            });
+            silo.Services.AddOptions<ClusterMembershipOptions>().Configure<IOptions<OrleansSiloOptions>>((membership, perms) =>
+            {
+                membership.ProbeTimeout = perms.Value.ProbeTimeout;
+                membership.NumMissedProbesLimit = perms.Value.MissedProbesLimit;
             });
             silo.Services.AddOptions<ClusterOptions>().Configure<IOptions<OrleansSiloOptions>>((cluster, perms) =>
             {
@@ -61,5 +99,12 @@ public static class OrleansHostingExtensions
             });
         });
         return builder;
+    }
+
+    /// <summary>The membership connection string: the configured one with the membership schema as its search path.</summary>
+    internal static string MembershipConnectionString(OrleansSiloOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString) { SearchPath = options.Schema }.ConnectionString;
     }
 }
