@@ -2,9 +2,7 @@ using Perms.Gateway;
 using Perms.Gateway.Admin;
 using Perms.Gateway.Hosting;
 using Perms.Gateway.Hosting.Metrics;
-using Perms.Gateway.Routing;
 using Perms.Grains.Permissions;
-using Perms.Silo.Cluster;
 using Perms.Silo.Commands;
 using Perms.Silo.Configuration;
 using Perms.Silo.Events;
@@ -32,8 +30,6 @@ builder.UsePermsOrleans();
 builder.Services.AddChangeEvents(builder.Configuration);
 builder.Services.AddPermsGateway(builder.Configuration);
 builder.Services.AddSiloServer(builder.Configuration);
-builder.Services.AddClusterRouting(builder.Configuration, isSilo: true);
-builder.Services.AddHostedService<ClusterRebalancer>();
 builder.Services.AddSiloAdministration(builder.Configuration);
 builder.WebHost.UsePermsEndpoint();
 builder.Services.AddPermsMetrics(builder.Configuration);
@@ -46,7 +42,6 @@ try
     {
         // Compile the policy before anything starts: an invalid policy stops the process here, with every problem listed.
         app.Services.GetRequiredService<CompiledPolicy>();
-        app.MapSiloService();
         app.MapPermsAdmin();
         app.MapPermsGateway();
     });

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Perms.Api.Admin.V1;
-using Perms.Cluster;
-using Perms.Gateway.Routing;
 using Perms.Gateway.Validation;
 using Perms.Grains.Interfaces.Admin;
 using Perms.Grains.Interfaces.Policy;
@@ -32,32 +30,22 @@ public sealed partial class AdminApi
     /// <summary>The most keys sampled per grain type.</summary>
     public const int MaxSampleSize = 1000;
 
-    /// <summary>What a gateway process answers to the silo-only methods.</summary>
-    public const string GatewayMessage = "this is a gateway (perms-gateway): it holds no grains and no policy; call a silo (perms admin … --address SILO, or --all-silos)";
 
-    private readonly ISiloAdministration? _silo;
-    private readonly ClusterOptions _cluster;
-    private readonly ClusterRouter? _router;
-    private readonly string _self;
+    private readonly ISiloAdministration _silo;
     private readonly ILogger _logger;
 
-    /// <summary>Creates the API.</summary>
-    /// <param name="silo">This silo's operations; null in a gateway process.</param>
-    /// <param name="cluster">The cluster options (a silo's <c>Self</c> already derived).</param>
-    /// <param name="router">The router when clustered; null for a silo alone.</param>
-    /// <param name="logger">Where every change an admin makes is logged (who, what, how many); none when null.</param>
-    public AdminApi(ISiloAdministration? silo, ClusterOptions cluster, ClusterRouter? router, ILogger<AdminApi>? logger = null)
+    /// <summary>Creates the API over the cluster's administration.</summary>
+    /// <param name="silo">The operations (every one acts on the whole cluster).</param>
+    /// <param name="logger">Where the admins' changes are logged.</param>
+    public AdminApi(ISiloAdministration silo, ILogger<AdminApi>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(silo);
         _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _silo = silo;
-        _cluster = cluster;
-        _router = cluster.IsClustered ? router : null;
-        _self = _router?.Self?.ToString() ?? (silo is not null ? cluster.Self : null) ?? string.Empty;
     }
 
     /// <summary>ListActivations.</summary>
-    public ValueTask<ListActivationsResponse> ListActivationsAsync(ListActivationsRequest request, GrpcCallContext context)
+    public async ValueTask<ListActivationsResponse> ListActivationsAsync(ListActivationsRequest request, GrpcCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         var silo = Silo();
@@ -66,8 +54,8 @@ public sealed partial class AdminApi
             throw Invalid(string.Create(CultureInfo.InvariantCulture, $"sample_size is {request.SampleSize}; give 0 (for {DefaultSampleSize}) to {MaxSampleSize}"));
         }
 
-        var response = new ListActivationsResponse { Silo = _self };
-        foreach (var summary in silo.ListActivations(request.SampleSize == 0 ? DefaultSampleSize : request.SampleSize))
+        var response = new ListActivationsResponse { Silo = _silo.GetCluster().Self };
+        foreach (var summary in await silo.ListActivationsAsync(request.SampleSize == 0 ? DefaultSampleSize : request.SampleSize).ConfigureAwait(false))
         {
             response.GrainTypes.Add(new GrainTypeActivations
             {
@@ -78,7 +66,7 @@ public sealed partial class AdminApi
             });
         }
 
-        return ValueTask.FromResult(response);
+        return response;
     }
 
     /// <summary>DeactivateUser.</summary>
@@ -93,7 +81,7 @@ public sealed partial class AdminApi
 
         var deactivated = await silo.DeactivateUserAsync(request.UserId).ConfigureAwait(false);
         LogChange(AdminOf(context), "DeactivateUser", request.UserId, deactivated ? 1 : 0, 0);
-        return new DeactivateUserResponse { Deactivated = deactivated, Silo = _self };
+        return new DeactivateUserResponse { Deactivated = deactivated, Silo = _silo.GetCluster().Self };
     }
 
     /// <summary>DeactivateOrganization.</summary>
@@ -112,7 +100,7 @@ public sealed partial class AdminApi
         {
             OrganizationDeactivated = result.OrganizationDeactivated,
             UsersDeactivated = result.UsersDeactivated,
-            Silo = _self,
+            Silo = _silo.GetCluster().Self,
         };
     }
 
@@ -126,7 +114,7 @@ public sealed partial class AdminApi
         {
             UsersDeactivated = result.UsersDeactivated,
             OrganizationsDeactivated = result.OrganizationsDeactivated,
-            Silo = _self,
+            Silo = _silo.GetCluster().Self,
         };
     }
 
@@ -147,37 +135,33 @@ public sealed partial class AdminApi
             AdminRoles = { document.Admin.Roles.Select(r => r.Name) },
             DynamicAccessControl = document.DynamicAccessControl,
             BanMode = document.BanMode == BanMode.Ignore ? "ignore" : "deny",
-            Silo = _self,
+            Silo = _silo.GetCluster().Self,
         };
         return ValueTask.FromResult(response);
     }
 
-    /// <summary>GetClusterView: this process's view (a gateway answers too).</summary>
+    /// <summary>GetClusterView: the Orleans membership as the answering silo sees it.</summary>
     public ValueTask<GetClusterViewResponse> GetClusterViewAsync(GetClusterViewRequest request, GrpcCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var cluster = _silo.GetCluster();
         var response = new GetClusterViewResponse
         {
-            Clustered = _cluster.IsClustered,
-            Provider = _cluster.Provider.ToLowerInvariant(),
-            Self = _self,
-            Role = _silo is null ? "gateway" : "silo",
+            Clustered = cluster.Clustering != "localhost",
+            Provider = cluster.Clustering,
+            Version = cluster.Version,
+            Self = cluster.Self,
+            Role = "silo",
         };
-        if (_router is { } router)
+        foreach (var member in cluster.Silos)
         {
-            var view = router.View;
-            response.Version = view.Version;
-            foreach (var silo in view.Silos)
-            {
-                response.Silos.Add(new ClusterSilo { Address = silo.ToString(), Suspected = router.IsSuspected(silo), Self = silo == router.Self });
-            }
+            response.Silos.Add(new ClusterSilo { Address = member.Address, Suspected = !member.Active, Self = member.Self });
         }
 
         return ValueTask.FromResult(response);
     }
 
-    private ISiloAdministration Silo() =>
-        _silo ?? throw new GrpcStatusException(GrpcStatusCode.FailedPrecondition, GatewayMessage);
+    private ISiloAdministration Silo() => _silo;
 
     private static GrpcStatusException Invalid(string message) => new(GrpcStatusCode.InvalidArgument, message);
 

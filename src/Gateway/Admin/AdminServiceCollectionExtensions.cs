@@ -1,9 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Perms.Cluster;
 using Perms.Gateway.Auth;
 using Perms.Gateway.Hosting;
-using Perms.Gateway.Routing;
 using Perms.Grains.Interfaces.Admin;
 
 namespace Perms.Gateway.Admin;
@@ -13,9 +11,8 @@ public static class AdminServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates <see cref="AdminAuthenticationOptions"/> at start-up, and registers
-    /// <see cref="AdminAuthenticator"/> and <see cref="AdminApi"/>. A silo registers its
-    /// <see cref="ISiloAdministration"/> too; without one (a gateway process) only GetClusterView answers. Call after
-    /// <c>AddPermsGateway</c> and <c>AddClusterRouting</c>. Idempotent.
+    /// <see cref="AdminAuthenticator"/> and <see cref="AdminApi"/> over the silo's <see cref="ISiloAdministration"/>.
+    /// Call after <c>AddPermsGateway</c>. Idempotent.
     /// </summary>
     public static IServiceCollection AddPermsAdmin(this IServiceCollection services, IConfiguration configuration)
     {
@@ -29,11 +26,7 @@ public static class AdminServiceCollectionExtensions
             sp.GetService<CallerAuthenticator>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AdminAuthenticator>>()));
-        services.TryAddSingleton(sp =>
-        {
-            var cluster = sp.GetService<IOptions<ClusterOptions>>()?.Value ?? new ClusterOptions();
-            return new AdminApi(sp.GetService<ISiloAdministration>(), cluster, cluster.IsClustered ? sp.GetService<ClusterRouter>() : null, sp.GetService<ILogger<AdminApi>>());
-        });
+        services.TryAddSingleton(sp => new AdminApi(sp.GetRequiredService<ISiloAdministration>(), sp.GetService<ILogger<AdminApi>>()));
         return services;
     }
 }

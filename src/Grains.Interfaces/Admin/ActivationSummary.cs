@@ -5,4 +5,7 @@ namespace Perms.Grains.Interfaces.Admin;
 /// <param name="Count">Activations, loads in flight included.</param>
 /// <param name="EstimatedBytes">The catalog's estimate of the memory its grains hold.</param>
 /// <param name="SampleKeys">Some of the keys, in no particular order.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("perms.ActivationSummary")]
 public sealed record ActivationSummary(string GrainType, long Count, long EstimatedBytes, IReadOnlyList<string> SampleKeys);

@@ -12,8 +12,8 @@ using Perms.Grpc;
 namespace Perms.Silo.Commands;
 
 /// <summary>
-/// <c>perms admin COMMAND …</c>: the admin API (perms.admin.v1.AdminService) from a shell. Calls one silo, or with
-/// <c>--all-silos</c> asks that process's cluster view and runs the command on every silo of it. Human-readable output
+/// <c>perms admin COMMAND …</c>: the admin API (perms.admin.v1.AdminService) from a shell. Calls one silo, which acts
+/// on the whole cluster (<c>--all-silos</c> is accepted and changes nothing). Human-readable output
 /// by default, <c>--json</c> for scripts. Exit code 0: done; 1: a call failed; 2: usage error.
 /// </summary>
 internal static class AdminCommand
@@ -82,19 +82,8 @@ internal static class AdminCommand
         var targets = new List<Uri> { address };
         if (line.AllSilos)
         {
-            var view = await CallAsync(address, channelOptions, line, callOptions, "GetClusterView", new GetClusterViewRequest(), GetClusterViewResponse.Parser).ConfigureAwait(false);
-            if (view.Error is { } viewError)
-            {
-                await ReportFailureAsync(output, error, line, address, viewError, "asking the cluster view for --all-silos").ConfigureAwait(false);
-                return 1;
-            }
-
-            var silos = ((GetClusterViewResponse)view.Response!).Silos;
-            if (silos.Count > 0)
-            {
-                // The view's addresses are the silos' own gRPC endpoints; they speak what the first one spoke.
-                targets = [.. silos.Select(s => new Uri($"{address.Scheme}://{s.Address}"))];
-            }
+            // Kept so scripts written for the home-made cluster still run: every command acts on the whole cluster.
+            await error.WriteLineAsync("perms admin: --all-silos is no longer needed: every command acts on the whole Orleans cluster").ConfigureAwait(false);
         }
 
         var results = new List<(Uri Target, Result Result)>();
@@ -120,11 +109,6 @@ internal static class AdminCommand
 
             if (!line.Json)
             {
-                if (line.AllSilos)
-                {
-                    await output.WriteLineAsync($"== {Authority(target)} ==").ConfigureAwait(false);
-                }
-
                 await output.WriteAsync(Human(line, result.Response!)).ConfigureAwait(false);
             }
         }
@@ -248,10 +232,10 @@ internal static class AdminCommand
 
                 break;
             case DeactivateUserResponse user:
-                text.AppendLine(user.Deactivated ? $"user {line.Argument}: deactivated" : $"user {line.Argument}: was not active on this silo");
+                text.AppendLine(user.Deactivated ? $"user {line.Argument}: deactivated" : $"user {line.Argument}: was not active");
                 break;
             case DeactivateOrganizationResponse organization:
-                text.AppendLine(invariant, $"organization {line.Argument}: {(organization.OrganizationDeactivated ? "deactivated" : "was not active on this silo")}; {organization.UsersDeactivated} user grain{(organization.UsersDeactivated == 1 ? "" : "s")} deactivated");
+                text.AppendLine(invariant, $"organization {line.Argument}: {(organization.OrganizationDeactivated ? "deactivated" : "was not active")}; {organization.UsersDeactivated} user grain{(organization.UsersDeactivated == 1 ? "" : "s")} deactivated");
                 break;
             case FlushAllResponse flush:
                 text.AppendLine(invariant, $"flushed: {flush.UsersDeactivated} user and {flush.OrganizationsDeactivated} organization grains deactivated");

@@ -22,7 +22,7 @@ internal sealed class AdminCommandLine
           --address HOST:PORT   the silo (or gateway) to call; an http:// or https:// URL works too (default 127.0.0.1:50051)
           --token-file FILE     a file holding the admin token; otherwise the PERMS_ADMIN_TOKEN environment variable
           --tls                 call over TLS (https); --ca-file FILE trusts that CA bundle besides the system's
-          --all-silos           ask the cluster view, then run the command on every silo of it
+          --all-silos           accepted for old scripts; every command acts on the whole cluster
           --json                print the responses as JSON (proto3 JSON mapping) for scripts
           --timeout SECONDS     each call's deadline (default 10)
 

@@ -54,6 +54,14 @@ public static class OrleansHostingExtensions
                     (dev, perms) => dev.PrimarySiloEndpoint = new IPEndPoint(IPAddress.Loopback, perms.Value.SiloPort)));
             }
 
+            // The default placement, for UserGrain (OrganizationGrain is a stateless worker: one per silo). The options are
+            // validated before the silo starts; an invalid value never gets here.
+            silo.Services.Replace(ServiceDescriptor.Singleton<PlacementStrategy>(sp =>
+                PlacementOf(sp.GetRequiredService<IOptions<OrleansSiloOptions>>().Value.Placement) ?? new HashBasedPlacement()));
+
+            // Each silo's part of an operator's cluster-wide action (the admin API).
+            silo.AddGrainService<Admin.SiloCacheControl>();
+
             silo.Services.AddOptions<EndpointOptions>().Configure<IOptions<OrleansSiloOptions>>((endpoint, perms) =>
             {
                 var options = perms.Value;
@@ -100,6 +108,16 @@ public static class OrleansHostingExtensions
         });
         return builder;
     }
+
+    /// <summary>The Orleans placement strategy a <see cref="OrleansSiloOptions.Placement"/> value names; null for none.</summary>
+    internal static PlacementStrategy? PlacementOf(string? name) => name?.ToLowerInvariant() switch
+    {
+        "hash" => new HashBasedPlacement(),
+        "random" => new RandomPlacement(),
+        "prefer-local" => new PreferLocalPlacement(),
+        "resource-optimized" => new ResourceOptimizedPlacement(),
+        _ => null,
+    };
 
     /// <summary>The membership connection string: the configured one with the membership schema as its search path.</summary>
     internal static string MembershipConnectionString(OrleansSiloOptions options)

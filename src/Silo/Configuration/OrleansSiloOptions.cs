@@ -49,6 +49,14 @@ public sealed class OrleansSiloOptions
     /// <summary>Probes a silo may miss before its prober votes it dead (Orleans' <c>NumMissedProbesLimit</c>). Default 3.</summary>
     public int MissedProbesLimit { get; set; } = 3;
 
+    /// <summary>
+    /// Where Orleans activates a UserGrain: <c>hash</c> (by a hash of the user id over the active silos: an even spread,
+    /// the same silo for a key while the membership holds), <c>random</c>, <c>prefer-local</c> (the silo the first call
+    /// arrived on) or <c>resource-optimized</c> (Orleans' default: by the silos' CPU and memory). Default <c>hash</c>
+    /// (measured: docs/architecture.md, placement).
+    /// </summary>
+    public string Placement { get; set; } = "hash";
+
     /// <summary>Silos with the same cluster id form one cluster. Default <c>perms</c>.</summary>
     public string ClusterId { get; set; } = "perms";
 

@@ -39,6 +39,11 @@ internal sealed class OrleansSiloOptionsValidator : IValidateOptions<OrleansSilo
             }
         }
 
+        if (OrleansHostingExtensions.PlacementOf(options.Placement) is null)
+        {
+            errors.Add($"{Section}:{nameof(options.Placement)} is \"{options.Placement}\"; give hash, random, prefer-local or resource-optimized");
+        }
+
         if (options.ProbeTimeout < TimeSpan.FromMilliseconds(100) || options.ProbeTimeout > TimeSpan.FromMinutes(5))
         {
             errors.Add($"{Section}:{nameof(options.ProbeTimeout)} is {options.ProbeTimeout}; give a value between 00:00:00.1 and 00:05:00");

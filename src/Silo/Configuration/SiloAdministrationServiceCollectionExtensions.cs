@@ -9,7 +9,7 @@ namespace Perms.Silo.Configuration;
 public static class SiloAdministrationServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="ISiloAdministration"/> over this silo's grains and loaded policy, and the admin API
+    /// Registers <see cref="ISiloAdministration"/> over the cluster's grains (each silo's <see cref="SiloCacheControl"/>) and the loaded policy, and the admin API
     /// (<c>Perms:Admin</c>, see <see cref="AdminServiceCollectionExtensions.AddPermsAdmin"/>). Needs
     /// <c>AddPermsPolicy</c> and <c>AddPermsGrains</c>. Idempotent.
     /// </summary>
@@ -17,6 +17,7 @@ public static class SiloAdministrationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton<SiloCacheControlClient>();
         services.TryAddSingleton<ISiloAdministration, SiloAdministration>();
         return services.AddPermsAdmin(configuration);
     }

@@ -8,14 +8,21 @@ using Perms.IntegrationTests.Infrastructure;
 
 namespace Perms.IntegrationTests.Cluster;
 
+/// <summary>The cluster process tests kill processes and measure time windows: they run alone, after the parallel tests.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ClusterProcessCollection
+{
+    public const string Name = "cluster processes";
+}
+
 /// <summary>
 /// The data of the cluster tests, shared by the test class: a fresh database whose Better Auth tables Better Auth's own
 /// migration created (tests/js/better-auth-differential.mjs --migrate-only, schema <see cref="Schema"/>), seeded with
 /// <see cref="UserCount"/> users <c>u-000</c>… in one organization <see cref="OrganizationId"/>, user <c>i</c> an
 /// <c>admin</c> when <c>i % 3 == 0</c> and a <c>member</c> otherwise, so that the right answer to every check is
-/// computable from the id (<see cref="Verify"/>); a SELECT-only role, a caller token and a cluster token. Each test
-/// starts its own processes over it with <see cref="StartClusterAsync"/> (its own membership schema, so clusters never
-/// see each other). Disposal drops the database and the role.
+/// computable from the id (<see cref="Verify"/>); a SELECT-only role and a caller token. Each test
+/// starts its own silo processes over it (its own Orleans membership schema and cluster id, so clusters never see each
+/// other: <see cref="OrleansCluster"/>). Disposal drops the database and the role.
 /// </summary>
 public sealed class ClusterProcessFixture : IAsyncLifetime
 {
@@ -47,8 +54,6 @@ public sealed class ClusterProcessFixture : IAsyncLifetime
     /// <summary>The caller token.</summary>
     internal string CallerToken { get; private set; } = "";
 
-    /// <summary>The shared secret of the internal API.</summary>
-    internal string ClusterToken { get; private set; } = "";
 
     /// <summary>Better Auth's default roles (policies/better-auth-default.json).</summary>
     internal static string PolicyPath => Path.Combine(TestEnvironment.RepositoryRoot, "policies", "better-auth-default.json");
@@ -57,7 +62,6 @@ public sealed class ClusterProcessFixture : IAsyncLifetime
     internal KeyValuePair<string, string> CallerAuthorization => new("authorization", $"Bearer {CallerToken}");
 
     /// <summary><c>authorization</c> metadata with the cluster token (the internal API).</summary>
-    internal KeyValuePair<string, string> ClusterAuthorization => new("authorization", $"Bearer {ClusterToken}");
 
     /// <summary>User <paramref name="i"/>'s id.</summary>
     internal static string UserId(int i) => $"u-{i.ToString("D3", CultureInfo.InvariantCulture)}";
@@ -109,27 +113,6 @@ public sealed class ClusterProcessFixture : IAsyncLifetime
         await ScratchResources.RemoveAsync(database, _role, directory);
     }
 
-    /// <summary>
-    /// Starts <paramref name="silos"/> silos (side by side, as a Deployment does) and a gateway over this data, with a
-    /// membership schema of their own, and returns once every process's view holds every silo.
-    /// </summary>
-    /// <param name="silos">How many silos.</param>
-    /// <param name="environment">Extra configuration of every process (e.g. <c>Logging__Console__FormatterName</c>).</param>
-    internal async Task<ProcessCluster> StartClusterAsync(int silos, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var cluster = new ProcessCluster(this, "perms_cluster_" + Guid.NewGuid().ToString("N")[..12], environment);
-        try
-        {
-            await cluster.StartAsync(silos);
-            return cluster;
-        }
-        catch
-        {
-            await cluster.DisposeAsync();
-            throw;
-        }
-    }
-
     private async Task CreateAsync()
     {
         var suffix = Guid.NewGuid().ToString("N")[..12];
@@ -177,7 +160,6 @@ public sealed class ClusterProcessFixture : IAsyncLifetime
         ReaderConnectionString = new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Username = _role, Password = readerPassword }.ConnectionString;
 
         CallerToken = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        ClusterToken = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         TokensPath = Directory.CreateDirectory(Path.Combine(_directory, "tokens")).FullName;
         var tokenFile = Path.Combine(TokensPath, CallerName);
         await File.WriteAllTextAsync(tokenFile, CallerToken);

@@ -11,7 +11,7 @@ namespace Perms.IntegrationTests.Operations;
 public sealed class ConfigurationTests
 {
     private const string DatabasePassword = "db-password-that-must-not-show";
-    private const string ClusterToken = "cluster-token-that-must-not-show-0123456789";
+    private const string ClusterToken = "membership-password-that-must-not-show-0123";
     private const string NatsPassword = "nats-password-that-must-not-show";
 
     private static string Dll(string project, string assembly)
@@ -58,12 +58,13 @@ public sealed class ConfigurationTests
             "--Perms:Metrics:Port=0",
             "--Perms:Grains:User:MaxStaleness=-00:00:01",
             "--Perms:Events:QueueCapacity=0",
-            "--Perms:Cluster:Provider=dns",
+            "--Perms:Orleans:Clustering=postgres",
+            "--Perms:Orleans:SiloPort=0",
             "--Perms:Auth:Mode=Tokens");
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith("perms: the configuration is invalid:", error, StringComparison.Ordinal);
-        foreach (var key in new[] { "Perms:Server:Port", "Perms:Metrics:Port", "Perms:Grains:User:MaxStaleness", "Perms:Events:QueueCapacity", "Perms:Cluster:Dns:HostName", "Perms:Cluster:Token", "Perms:Auth:TokensPath" })
+        foreach (var key in new[] { "Perms:Server:Port", "Perms:Metrics:Port", "Perms:Grains:User:MaxStaleness", "Perms:Events:QueueCapacity", "Perms:Orleans:ConnectionString", "Perms:Orleans:SiloPort", "Perms:Auth:TokensPath" })
         {
             Assert.Contains("  " + key, error, StringComparison.Ordinal);
         }
@@ -83,9 +84,8 @@ public sealed class ConfigurationTests
             "--print-config",
             $"--Perms:Database:ConnectionString=Host=db;Username=perms;Password={DatabasePassword}",
             $"--Perms:Events:Url=nats://perms:{NatsPassword}@nats-1:4222,nats://nats-2:4222",
-            $"--Perms:Cluster:Token={ClusterToken}",
-            "--Perms:Cluster:Silos:0=10.0.0.7:50051",
-            "--Perms:Cluster:Silos:1=10.0.0.8:50051",
+            "--Perms:Orleans:Clustering=postgres",
+            $"--Perms:Orleans:ConnectionString=Host=db;Username=perms_cluster;Password={ClusterToken}",
             "--Perms:Server:Address=10.0.0.7",
             "--Perms:Auth:Mode=Development");
 
@@ -98,7 +98,7 @@ public sealed class ConfigurationTests
         // Masked.
         Assert.Equal("Host=db;Username=perms;Password=***", values["Perms:Database:ConnectionString"]);
         Assert.Equal("nats://***@nats-1:4222,nats://nats-2:4222", values["Perms:Events:Url"]);
-        Assert.Equal("***", values["Perms:Cluster:Token"]);
+        Assert.Equal("Host=db;Username=perms_cluster;Password=***", values["Perms:Orleans:ConnectionString"]);
         Assert.DoesNotContain(DatabasePassword, output, StringComparison.Ordinal);
         Assert.DoesNotContain(NatsPassword, output, StringComparison.Ordinal);
         Assert.DoesNotContain(ClusterToken, output, StringComparison.Ordinal);
@@ -107,26 +107,9 @@ public sealed class ConfigurationTests
         Assert.Equal("00:05:00", values["Perms:Grains:User:MaxStaleness"]);
         Assert.Equal("00:00:20", values["Perms:Server:DrainTimeout"]);
         Assert.Equal("9464", values["Perms:Metrics:Port"]);
-        Assert.Equal("10.0.0.8:50051", values["Perms:Cluster:Silos:1"]);
-        Assert.Equal("10.0.0.7:50051", values["Perms:Cluster:Self"]);
-    }
-
-    [Fact]
-    public async Task Print_config_of_an_invalid_gateway_configuration_lists_the_failures_and_exits_2()
-    {
-        var (exitCode, output, _) = await RunAsync(
-            Dll("GatewayHost", "Perms.GatewayHost.dll"),
-            "--print-config",
-            "--Perms:Auth:Mode=Development",
-            "--Perms:Cluster:Provider=static",
-            "--Perms:Cluster:Token=short");
-
-        Assert.Equal(2, exitCode);
-        Assert.Contains("Perms:Cluster:Provider = static", output, StringComparison.Ordinal);
-        Assert.Contains("Perms:Cluster:Token = ***", output, StringComparison.Ordinal);
-        Assert.Contains("perms-gateway: the configuration is invalid:", output, StringComparison.Ordinal);
-        Assert.Contains("  Perms:Cluster:Silos is empty", output, StringComparison.Ordinal);
-        Assert.Contains("  Perms:Cluster:Token is 5 characters", output, StringComparison.Ordinal);
+        Assert.Equal("postgres", values["Perms:Orleans:Clustering"]);
+        Assert.Equal("11111", values["Perms:Orleans:SiloPort"]);
+        Assert.Equal("perms_orleans", values["Perms:Orleans:Schema"]);
     }
 
     [Fact]

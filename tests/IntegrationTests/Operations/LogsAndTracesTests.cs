@@ -101,38 +101,6 @@ public sealed class LogsAndTracesTests(ClusterProcessFixture fixture) : IClassFi
         Assert.True(between.Count == 0, "Successful checks printed:\n" + string.Join("\n", between.Select(l => l.Text)));
     }
 
-    [Fact]
-    public async Task Through_the_gateway_or_another_silo_the_owner_logs_the_original_caller_and_trace()
-    {
-        await using var cluster = await fixture.StartClusterAsync(2, JsonAndAudit);
-        var view = cluster.ExpectedView;
-        var user = Enumerable.Range(0, ClusterProcessFixture.UserCount).First(i => i % 3 == 0);
-        var owner = cluster.Silos.Single(s => s.Address == ProcessCluster.OwnerOf(user, view));
-        var other = cluster.Silos.Single(s => s != owner);
-
-        // gateway → owner
-        var (viaGateway, gatewayParent) = NewTrace();
-        Assert.Null(ClusterProcessFixture.Verify(user, await CheckAsync(cluster.Gateway, user, gatewayParent)));
-        var line = (await AuditLineAsync(owner, viaGateway)).RootElement.GetProperty("State");
-        Assert.Equal(ClusterProcessFixture.CallerName, line.GetProperty("caller").GetString());
-        Assert.Equal(ClusterProcessFixture.UserId(user), line.GetProperty("user_id").GetString());
-        Assert.Equal(viaGateway, line.GetProperty("trace_id").GetString());
-
-        // another silo's public service → owner
-        var (viaSilo, siloParent) = NewTrace();
-        Assert.Null(ClusterProcessFixture.Verify(user, await CheckAsync(other, user, siloParent)));
-        line = (await AuditLineAsync(owner, viaSilo)).RootElement.GetProperty("State");
-        Assert.Equal(ClusterProcessFixture.CallerName, line.GetProperty("caller").GetString());
-
-        // Only the owner decided.
-        Assert.DoesNotContain(other.Lines, l => l.Text.Contains("\"Perms.Audit\"", StringComparison.Ordinal));
-        Assert.DoesNotContain(cluster.Gateway.Lines, l => l.Text.Contains("\"Perms.Audit\"", StringComparison.Ordinal));
-        foreach (var process in cluster.RunningProcesses)
-        {
-            AssertEveryLineIsJson(process);
-        }
-    }
-
     private Dictionary<string, string> SiloAlone(IReadOnlyDictionary<string, string> extra)
     {
         var environment = new Dictionary<string, string>

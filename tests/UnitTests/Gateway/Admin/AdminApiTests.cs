@@ -2,52 +2,21 @@ using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Perms.Api.Admin.V1;
-using Perms.Cluster;
 using Perms.Gateway.Admin;
-using Perms.Gateway.Routing;
+using Perms.Grains.Interfaces.Admin;
 using Perms.Grpc;
-using Perms.UnitTests.Cluster;
-using Perms.UnitTests.Grains;
 
 namespace Perms.UnitTests.Gateway.Admin;
 
-/// <summary>The admin API's mapping to <c>ISiloAdministration</c>, its validation, and what a gateway answers.</summary>
-public sealed class AdminApiTests : IAsyncDisposable
+/// <summary>The admin API's mapping to <c>ISiloAdministration</c> and its validation.</summary>
+public sealed class AdminApiTests
 {
     private readonly FakeSiloAdministration _silo = new();
-    private readonly FakeMembershipProvider _membership = new("127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003");
-    private readonly ManualTimeProvider _time = new();
-    private readonly List<ClusterRouter> _routers = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var router in _routers)
-        {
-            await router.DisposeAsync();
-        }
-    }
 
     private static GrpcCallContext Context() => GrpcCallContextFactory.Create(new DefaultHttpContext(), "/perms.admin.v1.AdminService/ListActivations");
 
-    private static AdminApi Alone(FakeSiloAdministration? silo) => new(silo, new ClusterOptions { Self = "127.0.0.1:50051" }, router: null);
-
-    private ClusterRouter Router(string? self)
-    {
-        var router = new ClusterRouter(
-            _membership,
-            self is null ? null : SiloAddress.Parse(self),
-            new ClusterAuthenticator([new string('t', 32)]),
-            TimeSpan.FromSeconds(10),
-            _time,
-            new RoutingMetrics(null),
-            NullLogger<ClusterRouter>.Instance);
-        _routers.Add(router);
-        return router;
-    }
-
-    private static ClusterOptions Clustered(string? self) => new() { Provider = "postgres", Self = self };
+    private static AdminApi Alone(FakeSiloAdministration silo) => new(silo);
 
     private static Task<GrpcStatusException> Fails<T>(Func<ValueTask<T>> call) => Assert.ThrowsAsync<GrpcStatusException>(async () => await call());
 
@@ -188,53 +157,28 @@ public sealed class AdminApiTests : IAsyncDisposable
         var response = await Alone(_silo).GetClusterViewAsync(new GetClusterViewRequest(), Context());
 
         Assert.False(response.Clustered);
-        Assert.Equal("static", response.Provider);
+        Assert.Equal("localhost", response.Provider);
         Assert.Equal("silo", response.Role);
-        Assert.Equal("127.0.0.1:50051", response.Self);
-        Assert.Empty(response.Silos);
+        Assert.Equal("127.0.0.1:11111@1", response.Self);
+        Assert.Equal(["127.0.0.1:11111@1"], response.Silos.Select(s => s.Address));
     }
 
     [Fact]
-    public async Task A_clustered_silo_reports_its_view_itself_and_the_silos_it_suspects()
+    public async Task A_clustered_silo_reports_the_membership_itself_and_the_silos_not_active()
     {
-        var router = Router("127.0.0.1:7002");
-        router.Suspect(SiloAddress.Parse("127.0.0.1:7003"), new HttpRequestException("Connection refused"));
-        var api = new AdminApi(_silo, Clustered("127.0.0.1:7002"), router);
+        _silo.Cluster = new ClusterMembers("postgres", 7, "10.0.0.2:11111@2", [
+            new MemberSilo("10.0.0.1:11111@1", "silo-a", true, false),
+            new MemberSilo("10.0.0.2:11111@2", "silo-b", true, true),
+            new MemberSilo("10.0.0.3:11111@3", "silo-c", false, false)]);
 
-        var response = await api.GetClusterViewAsync(new GetClusterViewRequest(), Context());
+        var response = await Alone(_silo).GetClusterViewAsync(new GetClusterViewRequest(), Context());
 
         Assert.True(response.Clustered);
         Assert.Equal("postgres", response.Provider);
-        Assert.Equal(1, response.Version);
-        Assert.Equal("127.0.0.1:7002", response.Self);
-        Assert.Equal(["127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003"], response.Silos.Select(s => s.Address));
+        Assert.Equal(7, response.Version);
+        Assert.Equal("10.0.0.2:11111@2", response.Self);
         Assert.Equal([false, true, false], response.Silos.Select(s => s.Self));
         Assert.Equal([false, false, true], response.Silos.Select(s => s.Suspected));
-    }
-
-    [Fact]
-    public async Task A_gateway_answers_the_cluster_view_and_sends_everything_else_to_a_silo()
-    {
-        var api = new AdminApi(silo: null, Clustered(self: null), Router(self: null));
-
-        var view = await api.GetClusterViewAsync(new GetClusterViewRequest(), Context());
-        var failures = new[]
-        {
-            await Fails(() => api.ListActivationsAsync(new ListActivationsRequest(), Context())),
-            await Fails(() => api.DeactivateUserAsync(new DeactivateUserRequest { UserId = "alice" }, Context())),
-            await Fails(() => api.DeactivateOrganizationAsync(new DeactivateOrganizationRequest { OrganizationId = "acme" }, Context())),
-            await Fails(() => api.FlushAllAsync(new FlushAllRequest(), Context())),
-            await Fails(() => api.GetPolicyAsync(new GetPolicyRequest(), Context())),
-        };
-
-        Assert.Equal("gateway", view.Role);
-        Assert.Equal("", view.Self);
-        Assert.Equal(3, view.Silos.Count);
-        Assert.All(failures, e =>
-        {
-            Assert.Equal(GrpcStatusCode.FailedPrecondition, e.Code);
-            Assert.Equal(AdminApi.GatewayMessage, e.Detail);
-        });
     }
 
     [Fact]
@@ -242,7 +186,7 @@ public sealed class AdminApiTests : IAsyncDisposable
     {
         using var logs = new Perms.UnitTests.Gateway.Auditing.StructuredLogProvider();
         using var factory = LoggerFactory.Create(builder => builder.AddProvider(logs));
-        var api = new AdminApi(_silo, new ClusterOptions { Self = "127.0.0.1:50051" }, router: null, factory.CreateLogger<AdminApi>());
+        var api = new AdminApi(_silo, factory.CreateLogger<AdminApi>());
         var context = Context();
         context.HttpContext.Items[AdminApi.AdminItem] = "oncall-alice";
 

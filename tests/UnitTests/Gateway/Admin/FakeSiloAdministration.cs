@@ -12,15 +12,19 @@ internal sealed class FakeSiloAdministration : ISiloAdministration
 
     public LoadedPolicyInfo Policy { get; set; } = new("/etc/perms/policy.json", "{}\n"u8.ToArray(), "abc123", new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero), BetterAuthDefaults.Policy);
 
-    public IReadOnlyList<ActivationSummary> ListActivations(int sampleSize)
+    public ClusterMembers Cluster { get; set; } = new("localhost", 1, "127.0.0.1:11111@1", [new MemberSilo("127.0.0.1:11111@1", "silo", true, true)]);
+
+    public ValueTask<IReadOnlyList<ActivationSummary>> ListActivationsAsync(int sampleSize)
     {
         Calls.Add($"list {sampleSize}");
-        return
+        return ValueTask.FromResult<IReadOnlyList<ActivationSummary>>(
         [
             new("user", ActiveUsers.Count, 100L * ActiveUsers.Count, [.. ActiveUsers.Order(StringComparer.Ordinal).Take(sampleSize)]),
             new("organization", 1, 50, sampleSize > 0 ? ["acme"] : []),
-        ];
+        ]);
     }
+
+    public ClusterMembers GetCluster() => Cluster;
 
     public ValueTask<bool> DeactivateUserAsync(string userId)
     {
