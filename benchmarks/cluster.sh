@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What routing costs, in one command: the gateway hop against one silo alone, measured in the same run.
+# What a check landing on a silo that does not hold the grain costs, in one command: a silo of an Orleans cluster of
+# three against one silo alone, measured in the same run.
 #
 #   benchmarks/cluster.sh [--users 1000] [--organizations 100] [--memberships 3000] [--duration 10] [--warmup 15]
 #                         [--concurrency 64] [--results DIR]
@@ -8,21 +9,19 @@
 # Auth's own migration (tests/js) in schema "harness" of a fresh database; fills them with `perms-loadtest generate
 # --manifest`; adds the indexes `perms schema check` asks for, a SELECT-only role and a caller token
 # (scripts/lib/demo.sh), as benchmarks/harness.sh does. Then, with the harness policy (src/LoadTest/harness-policy.json):
-#   1. baseline: ONE silo alone (no Perms__Cluster__* set): `perms-loadtest run --scenario warm` with --concurrency
-#      callers (closed loop), then one caller on one connection (sequential); the silo is stopped afterwards;
-#   2. two silos (Perms__Cluster__Provider=postgres, membership table in schema perms of the same database, heartbeat
-#      every second, a random cluster token) and a gateway process (src/GatewayHost) over the same membership: once
-#      both silos are in every process's view, the same two runs against the gateway (every call takes one hop to its
-#      owner silo) and against silo 1 directly (about half the calls are answered locally, half forwarded to silo 2);
+#   1. baseline: ONE silo alone (localhost clustering): `perms-loadtest run --scenario warm` with --concurrency callers
+#      (closed loop), then one caller on one connection (sequential); the silo is stopped afterwards;
+#   2. three silos joined by Orleans' membership on PostgreSQL (`perms cluster migrate`, schema perms_orleans of the same
+#      database; placement by hash, Perms' default, so about two thirds of the users' grains live on the other two
+#      silos): the same two runs against silo 1, which takes every call and sends two of three to another silo;
 #   3. the baseline again on a fresh single silo, once the cluster is stopped.
 # Every answer is judged against the manifest's ground truth: any wrong answer (or error) fails the script. It prints
-# p50/p99 and throughput of each run and their ratios against the baseline (the mean of 1 and 3), and writes the table (summary.md), the
-# JSON and HTML reports and the processes' logs into the results directory it prints (default: a new directory under
-# /tmp). Client, gateway, silos, PostgreSQL and NATS share this machine's cores. Stops everything it started on exit.
-# It also prints the CPU per check of each process (utime + stime from /proc/PID/stat, read at the end of the warm-up
-# and at the end of the measured part, divided by the checks counted) and of the whole machine (/proc/stat), and notes
-# runs whose throughput was still rising (a process still warming up: give it a longer --warmup).
-# Record results with this exact command in docs/benchmarks.md, "Gateway hop".
+# p50/p99 and throughput of each run and their ratios against the baseline (the mean of 1 and 3), and writes the table
+# (summary.md), the JSON and HTML reports and the processes' logs into the results directory it prints (default: a new
+# directory under /tmp). Client, silos, PostgreSQL and NATS share this machine's cores. Stops everything it started on
+# exit. It also prints the CPU per check of each process (utime + stime from /proc/PID/stat, read at the end of the
+# warm-up and at the end of the measured part, divided by the checks counted) and of the whole machine (/proc/stat).
+# Record results with this exact command in docs/benchmarks.md, "A check on a silo that does not hold the grain".
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -65,7 +64,7 @@ RESULTS=$(cd "$RESULTS" && pwd)
 # shellcheck source=../scripts/lib/demo.sh
 . "$ROOT/scripts/lib/demo.sh"
 
-# Every process this script starts (silos, gateway), stopped on exit before the servers.
+# Every process this script starts (the silos), stopped on exit before the servers.
 STARTED=()
 # shellcheck disable=SC2317 # called by the EXIT trap
 cluster_stop() {
@@ -87,8 +86,8 @@ stop_process() {
 
 perms_demo_start_servers
 trap cluster_stop EXIT
-perms_log "building the silo, the gateway and perms-loadtest (Release)"
-for project in src/Silo/Silo.csproj src/GatewayHost/GatewayHost.csproj src/LoadTest/LoadTest.csproj; do
+perms_log "building the silo and perms-loadtest (Release)"
+for project in src/Silo/Silo.csproj src/LoadTest/LoadTest.csproj; do
   dotnet build "$project" -c Release --verbosity quiet -nologo -nodeReuse:false -p:UseSharedCompilation=false \
     >>"$RESULTS/build.log" 2>&1 || { cat "$RESULTS/build.log" >&2; exit 1; }
 done
@@ -97,15 +96,13 @@ LOADTEST=(dotnet "$ROOT/src/LoadTest/bin/Release/net10.0/Perms.LoadTest.dll")
 perms_harness_prepare cluster
 export PERMS_LOADTEST_TOKEN=$TOKEN
 
-# Settings of every silo. Warnings only (the logs must not compete with the load for the cores), except the cluster's
-# own messages ("Cluster view changed to v… [a, b]"), which tell when both silos are in a view.
+# Settings of every silo. Warnings only: the logs must not compete with the load for the cores.
 SILO_ENV=(Perms__Policy__Path="$POLICY" Perms__Auth__TokensPath="$DEMO/tokens" Perms__Database__Schema="$SCHEMA"
-  Perms__Events__SubjectPrefix=harness. Logging__LogLevel__Default=Warning Logging__LogLevel__Perms.Cluster=Information)
-CLUSTER_TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-# The membership table lives in schema perms of the same database, written by the superuser (not the SELECT-only
-# reader): the role must be allowed to create that schema.
-CLUSTER_ENV=(Perms__Cluster__Provider=postgres Perms__Cluster__Postgres__ConnectionString="$DB_CONNECTION"
-  Perms__Cluster__Postgres__HeartbeatInterval=00:00:01 Perms__Cluster__Token="$CLUSTER_TOKEN")
+  Perms__Events__SubjectPrefix=harness. Logging__LogLevel__Default=Warning)
+# Orleans' membership tables live in schema perms_orleans of the same database, written by the superuser (not the
+# SELECT-only reader).
+CLUSTER_ENV=(Perms__Orleans__Clustering=postgres Perms__Orleans__ConnectionString="$DB_CONNECTION"
+  Perms__Orleans__AdvertisedAddress=127.0.0.1)
 
 rc=0
 # CPU per check: the processes measure reads, as NAME=PID (set before each measure), and the clock ticks per second.
@@ -162,22 +159,6 @@ check_pid() {
   [[ $cmdline == *dotnet*"$3"* ]] || { perms_err "$1: pid $2 runs '$cmdline', not $3"; exit 1; }
 }
 
-# wait_for_view LOG...: until the last "Cluster view changed" line of every LOG lists two silos (60 s at most).
-wait_for_view() {
-  local i log ready pid
-  for ((i = 0; i < 300; i++)); do
-    ready=1
-    for log in "$@"; do
-      grep 'Cluster view changed to' "$log" 2>/dev/null | tail -n 1 | grep -qE '\[[^],]+, [^],]+\]' || { ready=""; break; }
-    done
-    [[ -n $ready ]] && return 0
-    for pid in "${STARTED[@]}"; do kill -0 "$pid" 2>/dev/null || { perms_err "a process exited; see $RESULTS"; return 1; }; done
-    sleep 0.2
-  done
-  perms_err "the cluster view did not hold both silos after 60 s; see $RESULTS/*.log"
-  return 1
-}
-
 # baseline NAME: one silo, no cluster settings at all, measured, then stopped.
 baseline() {
   local port
@@ -193,43 +174,25 @@ baseline() {
 # 1. Baseline: one silo alone.
 baseline single
 
-# 2. Two silos over the PostgreSQL membership, and a gateway.
-SILO1_PORT=$(perms_free_port)
-# Each process scrapes on a port of its own (the default 9464 would be taken by the first).
-perms_demo_start_silo "$SILO1_PORT" "${SILO_ENV[@]}" "${CLUSTER_ENV[@]}" Perms__Metrics__Port="$(perms_free_port)" >"$RESULTS/silo1.log" 2>&1 \
-  || { cat "$RESULTS/silo1.log" >&2; exit 1; }
-STARTED+=("$SILO_PID")
-SILO1_PID=$SILO_PID
-SILO2_PORT=$(perms_free_port)
-perms_demo_start_silo "$SILO2_PORT" "${SILO_ENV[@]}" "${CLUSTER_ENV[@]}" Perms__Metrics__Port="$(perms_free_port)" >"$RESULTS/silo2.log" 2>&1 \
-  || { cat "$RESULTS/silo2.log" >&2; exit 1; }
-STARTED+=("$SILO_PID")
-SILO2_PID=$SILO_PID
-
-GATEWAY_PORT=$(perms_free_port)
-perms_log "starting the gateway on 127.0.0.1:$GATEWAY_PORT"
-(cd "$ROOT/src/GatewayHost/bin/Release/net10.0" &&
-  exec env Perms__Auth__TokensPath="$DEMO/tokens" Perms__Server__Address=127.0.0.1 Perms__Server__Port="$GATEWAY_PORT" \
-    Perms__Metrics__Port="$(perms_free_port)" \
-    Logging__LogLevel__Default=Warning Logging__LogLevel__Perms.Cluster=Information "${CLUSTER_ENV[@]}" \
-    dotnet Perms.GatewayHost.dll) >"$RESULTS/gateway.log" 2>&1 &
-STARTED+=("$!")
-GATEWAY_PID=$!
-for ((i = 0; i < 100; i++)); do
-  if PERMS_ADDRESS=127.0.0.1:$GATEWAY_PORT node "$ROOT/demo/perms.mjs" health >/dev/null 2>&1; then break; fi
-  kill -0 "$GATEWAY_PID" 2>/dev/null || { cat "$RESULTS/gateway.log" >&2; perms_err "the gateway exited"; exit 1; }
-  sleep 0.3
+# 2. Three silos of one Orleans cluster; the load goes to silo 1.
+perms_log "creating Orleans' membership tables (perms cluster migrate)"
+dotnet "$ROOT/src/Silo/bin/Release/net10.0/Perms.Silo.dll" cluster migrate "--Perms:Orleans:ConnectionString=$DB_CONNECTION" \
+  >>"$RESULTS/migrate.log" 2>&1 || { cat "$RESULTS/migrate.log" >&2; exit 1; }
+SILO_PIDS=()
+for n in 1 2 3; do
+  port=$(perms_free_port)
+  ((n == 1)) && SILO1_PORT=$port
+  # Each process scrapes on a port of its own (the default 9464 would be taken by the first).
+  perms_demo_start_silo "$port" "${SILO_ENV[@]}" "${CLUSTER_ENV[@]}" Perms__Metrics__Port="$(perms_free_port)" >"$RESULTS/silo$n.log" 2>&1 \
+    || { cat "$RESULTS/silo$n.log" >&2; exit 1; }
+  STARTED+=("$SILO_PID")
+  SILO_PIDS+=("$SILO_PID")
+  check_pid "silo $n" "$SILO_PID" Perms.Silo.dll
 done
-((i < 100)) || { cat "$RESULTS/gateway.log" >&2; perms_err "the gateway did not answer its health check"; exit 1; }
-perms_log "waiting for both silos in the views of silo 1, silo 2 and the gateway"
-wait_for_view "$RESULTS/silo1.log" "$RESULTS/silo2.log" "$RESULTS/gateway.log" || exit 1
-grep -h 'Cluster view changed to' "$RESULTS/gateway.log" | tail -n 1 >&2
-check_pid gateway "$GATEWAY_PID" Perms.GatewayHost.dll
-check_pid "silo 1" "$SILO1_PID" Perms.Silo.dll
-check_pid "silo 2" "$SILO2_PID" Perms.Silo.dll
-CPU_PROCESSES=("gateway=$GATEWAY_PID" "silo1=$SILO1_PID" "silo2=$SILO2_PID")
+# The membership converges in about a second once the last silo has joined; the warm-up covers the rest.
+sleep 2
+CPU_PROCESSES=("silo1=${SILO_PIDS[0]}" "silo2=${SILO_PIDS[1]}" "silo3=${SILO_PIDS[2]}")
 
-measure gateway "127.0.0.1:$GATEWAY_PORT"
 measure silo1 "127.0.0.1:$SILO1_PORT"
 for pid in "${STARTED[@]}"; do stop_process "$pid"; done
 
@@ -242,8 +205,9 @@ python3 - "$RESULTS" "$CONCURRENCY" "$(nproc)" "$(uptime | sed 's/.*load average
   >"$RESULTS/summary.md" <<'PY' || rc=1
 import json, sys
 results, concurrency, cores, load, command, clk_tck = sys.argv[1:]
-names = [("single", "one silo alone (baseline, before)"), ("gateway", "gateway → owner silo (every call one hop)"),
-         ("silo1", "silo 1 of 2 directly (≈ half forwarded)"), ("single-after", "one silo alone (baseline, after)")]
+names = [("single", "one silo alone (baseline, before)"),
+         ("silo1", "silo 1 of an Orleans cluster of 3 (≈ ⅔ of the grains on the others)"),
+         ("single-after", "one silo alone (baseline, after)")]
 kinds = [("loaded", f"{concurrency} callers"), ("sequential", "1 caller, 1 connection")]
 
 def read(name, kind):
@@ -258,7 +222,7 @@ def lat(us):
 
 failed = False
 notes = []
-print(f"Command: `{command}`; {cores} cores shared by the load client, the gateway, the silos, PostgreSQL and NATS "
+print(f"Command: `{command}`; {cores} cores shared by the load client, the silos, PostgreSQL and NATS "
       f"(load average at the end: {load}).\n")
 print("| target | load | p50 | p99 | throughput | wrong / errors | p50 vs baseline | p99 vs baseline | throughput vs baseline |")
 print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -294,8 +258,8 @@ for kind, load_name in kinds:
         print(f"| {title} | {load_name} | {lat(p50)} | {lat(p99)} | {tput:,.0f}/s | {wrong} / {errors} {ratios}")
 print()
 print("Ratios are against the mean of the two baseline runs of the same load. They overstate the hop's cost against "
-      "separate machines: here the extra process's CPU (the gateway, or the second silo answering forwarded calls) "
-      "comes out of the same cores as the client's and the silos'.")
+      "separate machines: here the other silos' CPU (answering the grain calls silo 1 sends them) comes out of the "
+      "same cores as the client's and silo 1's.")
 for note in notes:
     print(f"\nNote: {note}")
 
@@ -312,7 +276,7 @@ def cpu(name, kind):
 print(f"\nCPU per check (µs; utime + stime of each process from /proc/PID/stat over the measured part, clock tick "
       f"{1000 / int(clk_tck):.0f} ms; \"machine\" is all {cores} cores' busy time, the load client, PostgreSQL and NATS "
       "included):\n")
-print("| target | load | checks | gateway | silo 1 | silo 2 | gateway + silos | one silo alone | machine |")
+print("| target | load | checks | silo 1 | silo 2 | silo 3 | the three silos | one silo alone | machine |")
 print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for kind, load_name in kinds:
     for name, title in names:
@@ -322,8 +286,8 @@ for kind, load_name in kinds:
         n = r["correct"] + r["wrong"] + r["errors"]
         per = {k: v / n for k, v in c.items()}
         cell = lambda k: f"{per[k]:.0f}" if k in per else ""
-        both = f"{per['gateway'] + per['silo1'] + per['silo2']:.0f}" if "gateway" in per else ""
-        print(f"| {title} | {load_name} | {n:,} | {cell('gateway')} | {cell('silo1')} | {cell('silo2')} | {both} "
+        both = f"{per['silo1'] + per['silo2'] + per['silo3']:.0f}" if "silo3" in per else ""
+        print(f"| {title} | {load_name} | {n:,} | {cell('silo1')} | {cell('silo2')} | {cell('silo3')} | {both} "
               f"| {cell('silo')} | {cell('machine')} |")
 sys.exit(1 if failed else 0)
 PY

@@ -87,30 +87,6 @@ perms_demo_start_silo() {
   return 1
 }
 
-# perms_demo_start_gateway PORT [NAME=VALUE…]: starts perms-gateway (src/GatewayHost) on 127.0.0.1:PORT with the demo's
-# caller tokens and extra environment NAME=VALUE (the cluster settings); sets GATEWAY_PID and returns once its health
-# check answers SERVING, i.e. its view holds a silo (1 if it exited first).
-perms_demo_start_gateway() {
-  local port=$1 i
-  shift
-  perms_log "starting perms-gateway on 127.0.0.1:$port"
-  (cd "$PERMS_ROOT/src/GatewayHost/bin/Release/net10.0" &&
-    exec env \
-      Perms__Auth__TokensPath="$DEMO/tokens" \
-      Perms__Server__Address=127.0.0.1 \
-      Perms__Server__Port="$port" \
-      Perms__Metrics__Port="$(perms_free_port)" \
-      "$@" dotnet Perms.GatewayHost.dll) &
-  GATEWAY_PID=$!
-  for ((i = 0; i < 100; i++)); do
-    if PERMS_ADDRESS=127.0.0.1:$port node "$PERMS_ROOT/demo/perms.mjs" health 2>/dev/null | grep -q '"SERVING"'; then return 0; fi
-    kill -0 "$GATEWAY_PID" 2>/dev/null || { perms_err "the gateway exited; see its log above"; return 1; }
-    sleep 0.3
-  done
-  perms_err "the gateway did not answer SERVING after 100 tries"
-  return 1
-}
-
 # perms_harness_prepare NAME: the load-test harness's data — a database "harness" whose schema "harness" holds Better
 # Auth's tables made by Better Auth's own migration (it refuses the public schema: it drops and recreates the schema it
 # is given), filled by `perms-loadtest generate --manifest`, with the indexes the schema check asks for, a SELECT-only

@@ -44,7 +44,7 @@ try
         app.Services.GetRequiredService<CompiledPolicy>();
         app.MapPermsAdmin();
         app.MapPermsGateway();
-    });
+    }, OrleansHostingExtensions.Ports);
 }
 catch (InvalidOperationException e) when (e.Message.StartsWith("The Better Auth schema check", StringComparison.Ordinal) || e.Message.StartsWith("The schema check", StringComparison.Ordinal))
 {

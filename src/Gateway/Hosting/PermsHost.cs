@@ -17,13 +17,15 @@ public static class PermsHost
     /// <summary>
     /// With <see cref="PrintConfigArgument"/>: prints the configuration (exit 0, or 2 when invalid). Otherwise: 2 with
     /// every failure when the configuration is invalid; else maps the endpoints and runs — 0 after a graceful stop
-    /// (SIGTERM, also while starting), 1 when a part of the host stopped it on a failure (e.g. joining the cluster).
+    /// (SIGTERM, also while starting), 1 when a part of the host stopped it on a failure (e.g. joining the cluster); 2
+    /// when a port it would listen on is taken.
     /// </summary>
     /// <param name="app">The built application.</param>
     /// <param name="args">The process's arguments.</param>
     /// <param name="process">The name failures are printed under (<c>perms</c>, <c>perms-gateway</c>).</param>
     /// <param name="map">Maps the endpoints (and resolves whatever must fail before anything starts).</param>
-    public static async Task<int> RunAsync(WebApplication app, string[] args, string process, Action<WebApplication> map)
+    /// <param name="otherPorts">Ports the process listens on besides the gRPC and metrics endpoints (Orleans' ports), checked free with them before anything starts.</param>
+    public static async Task<int> RunAsync(WebApplication app, string[] args, string process, Action<WebApplication> map, Func<IServiceProvider, IEnumerable<PortClaim>>? otherPorts = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(args);
@@ -34,6 +36,12 @@ public static class PermsHost
         }
 
         if (!StartupValidation.Validate(app.Services, Console.Error, process))
+        {
+            return 2;
+        }
+
+        var ports = Ports(app.Services).Concat(otherPorts?.Invoke(app.Services) ?? []).ToList();
+        if (!PortCheck.Check(ports, Console.Error, process))
         {
             return 2;
         }
@@ -49,6 +57,12 @@ public static class PermsHost
             // SIGTERM while starting (e.g. during the schema check): a clean stop, not a crash.
             return Environment.ExitCode;
         }
+        catch (Exception e) when (PortCheck.IsAddressInUse(e))
+        {
+            // Taken between the check and the listener's bind: still one line, not a stack trace.
+            Console.Error.WriteLine(PortCheck.Describe(ports, process, e));
+            return 2;
+        }
         catch (OptionsValidationException e)
         {
             // Configuration mistakes are the operator's to fix: say what and where, not a stack trace.
@@ -56,4 +70,19 @@ public static class PermsHost
             return 2;
         }
     }
+
+    // The gRPC endpoint and the metrics endpoint (when on), as Kestrel will bind them.
+    private static IEnumerable<PortClaim> Ports(IServiceProvider services)
+    {
+        var server = services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        var serverAddress = ParseOrAny(server.Address);
+        yield return new PortClaim($"{ServerOptions.SectionName}:{nameof(ServerOptions.Port)}", serverAddress, server.Port);
+        if (services.GetService<IOptions<Metrics.MetricsOptions>>()?.Value is { Enabled: true } metrics)
+        {
+            yield return new PortClaim($"{Metrics.MetricsOptions.SectionName}:{nameof(Metrics.MetricsOptions.Port)}", metrics.Address is { } address ? ParseOrAny(address) : serverAddress, metrics.Port);
+        }
+    }
+
+    private static System.Net.IPAddress ParseOrAny(string address) =>
+        System.Net.IPAddress.TryParse(address, out var parsed) ? parsed : System.Net.IPAddress.Any;
 }

@@ -109,6 +109,18 @@ public static class OrleansHostingExtensions
         return builder;
     }
 
+    /// <summary>The ports Orleans will listen on: the silo port and, when set, the client gateway port (every interface).</summary>
+    public static IEnumerable<Perms.Gateway.Hosting.PortClaim> Ports(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.GetRequiredService<IOptions<OrleansSiloOptions>>().Value;
+        yield return new($"{OrleansSiloOptions.SectionName}:{nameof(OrleansSiloOptions.SiloPort)}", IPAddress.Any, options.SiloPort);
+        if (options.GatewayPort != 0)
+        {
+            yield return new($"{OrleansSiloOptions.SectionName}:{nameof(OrleansSiloOptions.GatewayPort)}", IPAddress.Any, options.GatewayPort);
+        }
+    }
+
     /// <summary>The Orleans placement strategy a <see cref="OrleansSiloOptions.Placement"/> value names; null for none.</summary>
     internal static PlacementStrategy? PlacementOf(string? name) => name?.ToLowerInvariant() switch
     {

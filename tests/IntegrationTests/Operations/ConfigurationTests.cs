@@ -130,4 +130,42 @@ public sealed class ConfigurationTests
         Assert.Contains("Perms:Server:DrainTimeout = 20s", printed, StringComparison.Ordinal);
         Assert.Contains("'Perms:Metrics:Port'", printed, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Perms:Server:Port")]
+    [InlineData("Perms:Metrics:Port")]
+    [InlineData("Perms:Orleans:SiloPort")]
+    public async Task A_port_already_in_use_is_one_line_naming_the_key_and_exit_code_2(string key)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var free = new Dictionary<string, int>
+        {
+            ["Perms:Server:Port"] = FreePort(),
+            ["Perms:Metrics:Port"] = FreePort(),
+            ["Perms:Orleans:SiloPort"] = FreePort(),
+        };
+        free[key] = port;
+
+        var (exitCode, output, error) = await RunAsync(
+            Dll("Silo", "Perms.Silo.dll"),
+            [
+                "--Perms:Database:ConnectionString=Host=127.0.0.1;Port=1;Username=perms;Password=x",
+                "--Perms:Auth:Mode=Development",
+                "--Perms:Events:Enabled=false",
+                .. free.Select(p => $"--{p.Key}={p.Value}"),
+            ]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal($"perms: {key} = {port}: the port is already in use on 0.0.0.0 (another process listens there)", error.Trim());
+        Assert.DoesNotContain("SERVING", output, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }
