@@ -23,6 +23,8 @@ public static class OrleansHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<OrleansSiloOptions>().BindPrintable(builder.Configuration, OrleansSiloOptions.SectionName).ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrleansSiloOptions>, OrleansSiloOptionsValidator>());
+        builder.Services.AddOptions<Clustering.SiloTlsOptions>().BindPrintable(builder.Configuration, Clustering.SiloTlsOptions.SectionName).ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Clustering.SiloTlsOptions>, Clustering.SiloTlsOptionsValidator>());
 
         // Orleans' placement runs through a Polly pipeline that logs every execution at Information: one line per
         // activation. Nothing is logged per successful check here; configuration can still lower the level.
@@ -32,6 +34,10 @@ public static class OrleansHostingExtensions
         var clustering = builder.Configuration[$"{OrleansSiloOptions.SectionName}:{nameof(OrleansSiloOptions.Clustering)}"];
         var postgres = string.Equals(clustering, OrleansSiloOptions.PostgresClustering, StringComparison.OrdinalIgnoreCase);
         var inPod = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST"));
+
+        // Orleans' TLS is wired while the host is built; the files are read on first use, after validation.
+        var tlsOptions = new Clustering.SiloTlsOptions();
+        builder.Configuration.GetSection(Clustering.SiloTlsOptions.SectionName).Bind(tlsOptions, o => o.ErrorOnUnknownConfiguration = false);
         builder.UseOrleans(silo =>
         {
             if (postgres)
@@ -58,6 +64,11 @@ public static class OrleansHostingExtensions
             // validated before the silo starts; an invalid value never gets here.
             silo.Services.Replace(ServiceDescriptor.Singleton<PlacementStrategy>(sp =>
                 PlacementOf(sp.GetRequiredService<IOptions<OrleansSiloOptions>>().Value.Placement) ?? new HashBasedPlacement()));
+
+            if (tlsOptions.Enabled)
+            {
+                silo.UseTls(new Clustering.SiloTls(tlsOptions).Configure);
+            }
 
             // Each silo's part of an operator's cluster-wide action (the admin API).
             silo.AddGrainService<Admin.SiloCacheControl>();

@@ -1,11 +1,20 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Perms.IntegrationTests.Api;
 using Perms.IntegrationTests.Infrastructure;
 
 namespace Perms.IntegrationTests.Cluster;
 
 /// <summary>What the tests of real silo processes joined by Orleans' ADO.NET clustering on PostgreSQL share.</summary>
-internal static class OrleansCluster
+internal static partial class OrleansCluster
 {
+    /// <summary>The user grains a silo's metrics say it holds (<c>perms_grain_activations_current{grain_type="user"}</c>).</summary>
+    public static int UserActivations(string metrics)
+    {
+        var match = UserGauge().Match(metrics);
+        return match.Success ? (int)double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+    }
+
     /// <summary>The built silo executable.</summary>
     public static string SiloDll => Path.Combine(TestEnvironment.RepositoryRoot, "src", "Silo", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Release", "net10.0", "Perms.Silo.dll");
 
@@ -35,4 +44,7 @@ internal static class OrleansCluster
         environment["Perms__Orleans__MissedProbesLimit"] = "2";
         return environment;
     }
+
+    [GeneratedRegex("""^perms_grain_activations_current\{grain_type="user"\} (\S+)""", RegexOptions.Multiline)]
+    private static partial Regex UserGauge();
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Perms.Api.V1;
 using Perms.Grpc;
 using Perms.IntegrationTests.Infrastructure;
@@ -13,7 +11,7 @@ namespace Perms.IntegrationTests.Cluster;
 /// declares it dead (never a wrong answer), and a silo added under load costs nothing.
 /// </summary>
 [Collection(ClusterProcessCollection.Name)]
-public sealed partial class OrleansClusterTests(ClusterProcessFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterProcessFixture>
+public sealed class OrleansClusterTests(ClusterProcessFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterProcessFixture>
 {
     private const string CheckPath = "/perms.v1.PermissionService/CheckPermission";
 
@@ -60,7 +58,7 @@ public sealed partial class OrleansClusterTests(ClusterProcessFixture fixture, I
                 spread.Clear();
                 foreach (var silo in silos)
                 {
-                    spread.Add(UserActivations(await http.GetStringAsync(silo.MetricsAddress, Token)));
+                    spread.Add(OrleansCluster.UserActivations(await http.GetStringAsync(silo.MetricsAddress, Token)));
                 }
 
                 return spread.Count(n => n > 0) >= 2;
@@ -92,7 +90,7 @@ public sealed partial class OrleansClusterTests(ClusterProcessFixture fixture, I
         var (entry, victim) = (cluster[0], cluster[1]);
         using var http = new HttpClient();
         await SweepAsync(entry);
-        var victimGrains = UserActivations(await http.GetStringAsync(victim.MetricsAddress, Token));
+        var victimGrains = OrleansCluster.UserActivations(await http.GetStringAsync(victim.MetricsAddress, Token));
 
         using var channel = new GrpcChannel(entry.HttpAddress);
         await using var load = ClusterLoad.Start(channel, fixture.CallerAuthorization);
@@ -144,7 +142,7 @@ public sealed partial class OrleansClusterTests(ClusterProcessFixture fixture, I
         var records = await load.StopAsync();
 
         using var http = new HttpClient();
-        var onJoiner = UserActivations(await http.GetStringAsync(joiner.MetricsAddress, Token));
+        var onJoiner = OrleansCluster.UserActivations(await http.GetStringAsync(joiner.MetricsAddress, Token));
         var line = $"a third silo added under load: checks {records.Count}, errors {records.Count(r => r.Outcome == CallOutcome.Error)}, wrong {records.Count(r => r.Outcome == CallOutcome.Wrong)}; user grains on the new silo {onJoiner}";
         output.WriteLine(line);
         Console.WriteLine(line);
@@ -206,13 +204,4 @@ public sealed partial class OrleansClusterTests(ClusterProcessFixture fixture, I
             await Task.Delay(500, Token);
         }
     }
-
-    private static int UserActivations(string metrics)
-    {
-        var match = UserGauge().Match(metrics);
-        return match.Success ? (int)double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
-    }
-
-    [GeneratedRegex("""^perms_grain_activations_current\{grain_type="user"\} (\S+)""", RegexOptions.Multiline)]
-    private static partial Regex UserGauge();
 }
