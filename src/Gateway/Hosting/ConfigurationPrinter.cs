@@ -8,7 +8,7 @@ namespace Perms.Gateway.Hosting;
 
 /// <summary>
 /// <c>--print-config</c>: every listed option as <c>Section:Key = value</c> — the effective values (defaults, files,
-/// environment, command line, post-configuration such as a derived <c>Perms:Cluster:Self</c>) — with secrets masked,
+/// environment, command line, post-configuration) — with secrets masked,
 /// followed by the validation failures, if any.
 /// </summary>
 public static partial class ConfigurationPrinter

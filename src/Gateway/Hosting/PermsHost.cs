@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Perms.Gateway.Hosting;
 
 /// <summary>
-/// What a silo and a gateway process do alike once their services are registered: <c>--print-config</c>, every
+/// What the silo process does once its services are registered: <c>--print-config</c>, every
 /// configuration failure at once, then serve until stopped, with the exit codes operators script against.
 /// </summary>
 public static class PermsHost
@@ -22,7 +22,7 @@ public static class PermsHost
     /// </summary>
     /// <param name="app">The built application.</param>
     /// <param name="args">The process's arguments.</param>
-    /// <param name="process">The name failures are printed under (<c>perms</c>, <c>perms-gateway</c>).</param>
+    /// <param name="process">The name failures are printed under (<c>perms</c>).</param>
     /// <param name="map">Maps the endpoints (and resolves whatever must fail before anything starts).</param>
     /// <param name="otherPorts">Ports the process listens on besides the gRPC and metrics endpoints (Orleans' ports), checked free with them before anything starts.</param>
     public static async Task<int> RunAsync(WebApplication app, string[] args, string process, Action<WebApplication> map, Func<IServiceProvider, IEnumerable<PortClaim>>? otherPorts = null)
