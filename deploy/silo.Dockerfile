@@ -15,7 +15,6 @@ COPY src/Grains.Interfaces/Grains.Interfaces.csproj src/Grains.Interfaces/
 COPY src/Grains/Grains.csproj src/Grains/
 COPY src/Grpc/Grpc.csproj src/Grpc/
 COPY src/Nats/Nats.csproj src/Nats/
-COPY src/Cluster/Cluster.csproj src/Cluster/
 COPY src/Gateway/Gateway.csproj src/Gateway/
 COPY src/Silo/Silo.csproj src/Silo/
 RUN dotnet restore src/Silo/Silo.csproj
@@ -37,9 +36,12 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     TMPDIR=/tmp \
     Perms__Server__Port=50051
 USER 10001:10001
-# gRPC (h2c, or TLS with Perms:Server:CertificatePath): perms.v1.PermissionService, the internal
-# perms.internal.v1.SiloService (cluster token) and grpc.health.v1.Health.
+# gRPC (h2c, or TLS with Perms:Server:CertificatePath): perms.v1.PermissionService and grpc.health.v1.Health.
 EXPOSE 50051
+# Orleans silo-to-silo traffic (Perms:Orleans:SiloPort): grain calls and membership probes between the silos.
+EXPOSE 11111
 # Prometheus metrics (GET /metrics, HTTP/1.1; Perms:Metrics:Port).
 EXPOSE 9464
+# The silo by default; with arguments, a command of the same binary: k8s/base/deployment.yaml's init container runs
+# `cluster migrate` (Orleans' membership tables) by giving only `args`.
 ENTRYPOINT ["dotnet", "Perms.Silo.dll"]

@@ -8,6 +8,7 @@
 //   images           name -> newName / newTag on containers
 //   patches          JSON 6902 operation lists (`add`, `replace`, `remove`) from `path`, selected by `target`
 //                    (group/version/kind/name)
+//   (name references) a RoleBinding's ServiceAccount subject gets the ServiceAccount's namespace, as kustomize does
 // Generated ConfigMaps and Secrets get a content-hash name suffix, and references to them in pod templates (volumes,
 // env, envFrom) are rewritten, as kustomize does. The hash is this renderer's own (sha256 of the data, 10 characters),
 // not byte-identical to kustomize's: tests compare structure, not generated names.
@@ -224,6 +225,16 @@ export function render(dir) {
           if (e.secretRef) e.secretRef.name = rename("Secret", e.secretRef.name);
         }
       }
+    }
+  }
+  // kustomize's name-reference transformer also gives a (Cluster)RoleBinding's ServiceAccount subject without a
+  // namespace the namespace of the ServiceAccount it names, when that ServiceAccount is rendered with one.
+  for (const obj of objects) {
+    if (obj.kind !== "RoleBinding" && obj.kind !== "ClusterRoleBinding") continue;
+    for (const subject of obj.subjects ?? []) {
+      if (subject.kind !== "ServiceAccount" || subject.namespace !== undefined) continue;
+      const sa = objects.find((o) => o.kind === "ServiceAccount" && o.metadata?.name === subject.name);
+      if (sa?.metadata?.namespace) subject.namespace = sa.metadata.namespace;
     }
   }
   return [...generated, ...objects];
