@@ -12,7 +12,7 @@ namespace Perms.IntegrationTests.Infrastructure;
 internal readonly record struct OutputLine(DateTime At, string Text);
 
 /// <summary>
-/// A real server process — a silo (the built <c>Perms.Silo.dll</c>) or a gateway (<c>Perms.GatewayHost.dll</c>) — run
+/// A real silo process (the built <c>Perms.Silo.dll</c>), run
 /// from its output folder as in a container, on a free loopback port, with only the configuration it is given (nothing
 /// inherited from the developer's shell), its output captured line by line with the time each line arrived, and
 /// started only once its health check answers SERVING. It can be killed with SIGKILL (<see cref="Kill"/>) and started
@@ -102,10 +102,6 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// </summary>
     public static Task<SiloProcess> StartAsync(IReadOnlyDictionary<string, string> environment) =>
         StartAsync("Silo", "Perms.Silo.dll", "silo", environment);
-
-    /// <summary>Starts a gateway (<c>src/GatewayHost</c>) as <see cref="StartAsync(IReadOnlyDictionary{string, string})"/> starts a silo.</summary>
-    public static Task<SiloProcess> StartGatewayAsync(IReadOnlyDictionary<string, string> environment) =>
-        StartAsync("GatewayHost", "Perms.GatewayHost.dll", "gateway", environment);
 
     private static async Task<SiloProcess> StartAsync(string project, string dllName, string name, IReadOnlyDictionary<string, string> environment)
     {
