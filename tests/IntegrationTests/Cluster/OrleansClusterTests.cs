@@ -124,6 +124,48 @@ public sealed class OrleansClusterTests(ClusterProcessFixture fixture, ITestOutp
     }
 
     [Fact]
+    public async Task SIGTERM_of_a_silo_under_load_moves_its_grains_without_a_wrong_answer_and_exits_0()
+    {
+        var (_, environment) = await MigratedAsync("perms_term");
+        await using var cluster = new SiloSet();
+        for (var i = 0; i < 3; i++)
+        {
+            cluster.Add(await SiloProcess.StartAsync(environment));
+        }
+
+        var (entry, leaving) = (cluster[0], cluster[2]);
+        using var http = new HttpClient();
+        await SweepAsync(entry);
+        var leavingGrains = OrleansCluster.UserActivations(await http.GetStringAsync(leaving.MetricsAddress, Token));
+
+        using var channel = new GrpcChannel(entry.HttpAddress);
+        await using var load = ClusterLoad.Start(channel, fixture.CallerAuthorization);
+        await Task.Delay(TimeSpan.FromSeconds(3), Token);
+        var terminatedAt = leaving.Terminate();
+        var exitCode = await leaving.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exitedAt = DateTime.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(5), Token);
+        var records = await load.StopAsync();
+
+        var wrong = records.Where(r => r.Outcome == CallOutcome.Wrong).ToList();
+        var errors = records.Where(r => r.Outcome == CallOutcome.Error).ToList();
+        var line = $"SIGTERM of 1 of 3 silos (it held {leavingGrains} of {ClusterProcessFixture.UserCount} user grains): exit {exitCode} after {(exitedAt - terminatedAt).TotalSeconds:0.0} s; " +
+            $"checks {records.Count}, errors {errors.Count}, wrong {wrong.Count}";
+        output.WriteLine(line);
+        Console.WriteLine(line);
+        foreach (var error in errors.Take(5))
+        {
+            output.WriteLine("  error: " + error);
+        }
+
+        Assert.Equal(0, exitCode);
+        Assert.True(wrong.Count == 0, $"{wrong.Count} wrong answers, e.g.:\n{string.Join("\n", wrong.Take(10))}");
+        var outside = errors.Where(e => !e.Overlaps(terminatedAt, exitedAt + TimeSpan.FromSeconds(2))).ToList();
+        Assert.True(outside.Count == 0, $"{outside.Count} errors outside the shutdown, e.g.:\n{string.Join("\n", outside.Take(10))}");
+        Assert.True(records.Count(r => r.Start > exitedAt + TimeSpan.FromSeconds(2) && r.Outcome == CallOutcome.Correct) > 100, "Too few checks succeeded after the silo left.");
+    }
+
+    [Fact]
     public async Task Adding_a_silo_under_load_costs_no_error_and_no_wrong_answer()
     {
         var (_, environment) = await MigratedAsync("perms_add");

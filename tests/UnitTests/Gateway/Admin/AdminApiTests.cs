@@ -31,7 +31,7 @@ public sealed class AdminApiTests
         var response = await Alone(_silo).ListActivationsAsync(new ListActivationsRequest(), Context());
 
         Assert.Equal(["list 20"], _silo.Calls);
-        Assert.Equal("127.0.0.1:50051", response.Silo);
+        Assert.Equal("127.0.0.1:11111@1", response.Silo); // the answering silo's Orleans address
         Assert.Equal(["user", "organization"], response.GrainTypes.Select(t => t.GrainType));
         Assert.Equal(30, response.GrainTypes[0].Count);
         Assert.Equal(3000, response.GrainTypes[0].EstimatedBytes);
