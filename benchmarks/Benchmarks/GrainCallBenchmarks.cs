@@ -24,6 +24,7 @@ public class GrainCallBenchmarks
     private IEmptyGrain _empty = null!;
     private IEmptyGrain[] _emptyGrains = null!;
     private IGrainFactory _grains = null!;
+    private Perms.Silo.Grains.GrainReferences _references = null!;
     private PermissionRequest _request = null!;
     private string[] _userIds = null!;
     private string[] _organizationIds = null!;
@@ -35,6 +36,7 @@ public class GrainCallBenchmarks
         _silo = InProcessSilo.StartAsync(new InMemoryReader(), new CompiledPolicy(BetterAuthDefaults.Policy)).GetAwaiter().GetResult();
         _checker = _silo.Checker;
         _grains = _silo.Services.GetRequiredService<IGrainFactory>();
+        _references = _silo.Services.GetRequiredService<Perms.Silo.Grains.GrainReferences>();
         _empty = _grains.GetGrain<IEmptyGrain>("empty");
         _request = PermissionRequest.Of(("member", ["create", "update"]), ("team", ["create"]));
         _userIds = [.. Enumerable.Range(0, Users).Select(InMemoryReader.UserId)];
@@ -66,6 +68,13 @@ public class GrainCallBenchmarks
 
     [Benchmark(Description = "empty grain call, 10,000 grains in turn (cached references)")]
     public ValueTask<int> EmptyGrainCallAcrossGrains() => _emptyGrains[_next++ % Users].PingAsync();
+
+    [Benchmark(Description = "warm check: the UserGrain call alone (no checker around it)")]
+    public ValueTask<CheckResult> WarmCheckGrainCallOnly()
+    {
+        var i = _next++ % Users;
+        return _references.User(_userIds[i]).CheckOrganizationAsync(_organizationIds[i], _request, default, CancellationToken.None);
+    }
 
     [Benchmark(Description = "warm check: IPermissionChecker → UserGrain → evaluator")]
     public ValueTask<CheckResult> WarmCheck()
