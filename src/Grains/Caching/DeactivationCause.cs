@@ -6,9 +6,6 @@ public enum DeactivationCause
     /// <summary>Not used for longer than the collection age (Orleans' idle collection).</summary>
     Idle,
 
-    /// <summary>Its state passed the maximum staleness.</summary>
-    Stale,
-
     /// <summary>A change event touched it.</summary>
     Event,
 
@@ -17,9 +14,6 @@ public enum DeactivationCause
 
     /// <summary>Asked for by an operator or a caller (by key, by predicate, or everything).</summary>
     Explicit,
-
-    /// <summary>The cluster view changed and another silo owns the key now.</summary>
-    Rebalanced,
 
     /// <summary>Deactivated by Orleans for another reason (the silo shutting down, a migration, an error).</summary>
     Shutdown,

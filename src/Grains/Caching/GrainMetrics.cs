@@ -29,7 +29,7 @@ public sealed class GrainMetrics : IDisposable
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _activations = _meter.CreateCounter<long>("perms.grain.activations", description: "Grains activated (state installed for the first time).");
-        _deactivations = _meter.CreateCounter<long>("perms.grain.deactivations", description: "Grains deactivated, by cause (idle, stale, event, eviction, explicit, rebalanced).");
+        _deactivations = _meter.CreateCounter<long>("perms.grain.deactivations", description: "Grain state dropped, by cause (idle, event, eviction, explicit, shutdown).");
         _loads = _meter.CreateCounter<long>("perms.grain.loads", description: "State loads that succeeded.");
         _loadFailures = _meter.CreateCounter<long>("perms.grain.load_failures", description: "State loads that failed.");
         _discardedLoads = _meter.CreateCounter<long>("perms.grain.loads_discarded", description: "Loads overtaken by a deactivation and never installed.");
