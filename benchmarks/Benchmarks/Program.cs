@@ -6,6 +6,8 @@ switch (args)
 {
     case ["cold-load", .. var rest]:
         return await ColdLoadBenchmark.RunAsync(rest);
+    case ["grain-memory", .. var counts]:
+        return await GrainMemoryBenchmark.RunAsync(counts);
     case ["grpc", .. var grpcArgs]:
         return await GrpcBenchmark.RunAsync(grpcArgs);
     case ["invalidation", .. var invalidationArgs]:
