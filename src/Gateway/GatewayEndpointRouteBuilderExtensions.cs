@@ -58,7 +58,7 @@ public static class GatewayEndpointRouteBuilderExtensions
                 throw new GrpcStatusException(GrpcStatusCode.Unauthenticated, "missing or invalid caller credentials");
             }
 
-            // Only the token names the caller here: a perms-caller header from a client is never read on this service.
+            // Only the token names the caller: no request metadata is believed for it.
             if (keepCaller)
             {
                 CallerFeature.Set(context.HttpContext, caller);

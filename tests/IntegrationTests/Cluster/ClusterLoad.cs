@@ -17,8 +17,8 @@ internal enum CallOutcome
     Error,
 }
 
-/// <summary>One call: when it started and ended (UTC), for which user, how it ended, whether the answer was marked <c>perms-placement: non-owner</c>.</summary>
-internal sealed record CallRecord(DateTime Start, DateTime End, int User, CallOutcome Outcome, string Detail, bool NonOwner = false)
+/// <summary>One call: when it started and ended (UTC), for which user, how it ended.</summary>
+internal sealed record CallRecord(DateTime Start, DateTime End, int User, CallOutcome Outcome, string Detail)
 {
     /// <summary>True when the call was in flight at some moment of [<paramref name="from"/>, <paramref name="to"/>].</summary>
     public bool Overlaps(DateTime from, DateTime to) => End >= from && Start <= to;
@@ -79,16 +79,14 @@ internal sealed class ClusterLoad : IAsyncDisposable
             var start = DateTime.UtcNow;
             CallOutcome outcome;
             string detail;
-            var nonOwner = false;
             try
             {
-                var response = await channel.CallUnaryWithHeadersAsync(
+                var response = await channel.CallUnaryAsync(
                     "/perms.v1.PermissionService/CheckPermission",
                     ClusterProcessFixture.Check(user),
                     CheckPermissionResponse.Parser,
                     options);
-                nonOwner = response.Headers.TryGetValue("perms-placement", out var placement) && placement == "non-owner";
-                var wrong = ClusterProcessFixture.Verify(user, response.Message);
+                var wrong = ClusterProcessFixture.Verify(user, response);
                 (outcome, detail) = wrong is null ? (CallOutcome.Correct, "") : (CallOutcome.Wrong, wrong);
             }
             catch (GrpcStatusException e)
@@ -100,7 +98,7 @@ internal sealed class ClusterLoad : IAsyncDisposable
                 (outcome, detail) = (CallOutcome.Error, $"{e.GetType().Name}: {e.Message}");
             }
 
-            _records.Enqueue(new CallRecord(start, DateTime.UtcNow, user, outcome, detail, nonOwner));
+            _records.Enqueue(new CallRecord(start, DateTime.UtcNow, user, outcome, detail));
             if (pause > TimeSpan.Zero)
             {
                 try
