@@ -27,10 +27,7 @@ public static class PermsActivitySource
     /// <summary>GetEffectivePermissions answered by this silo.</summary>
     public const string Effective = "perms.effective";
 
-    /// <summary>A call forwarded to the silo owning its user (RoutingPermissionApi).</summary>
-    public const string Route = "perms.route";
-
-    /// <summary>A grain's state read from PostgreSQL (the silo's grain catalog).</summary>
+    /// <summary>A grain's state read from PostgreSQL (a grain's CachedState).</summary>
     public const string GrainLoad = "perms.grain.load";
 
     /// <summary>The source.</summary>
