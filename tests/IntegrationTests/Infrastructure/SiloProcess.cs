@@ -396,7 +396,9 @@ internal sealed class SiloProcess : IAsyncDisposable
 
                 last = $"status {health.Status}";
             }
-            catch (Exception e) when (e is GrpcStatusException or HttpRequestException or IOException or OperationCanceledException)
+            // A connection the starting server resets can surface as a bare SocketException (HttpConnectionPool reads
+            // the socket's remote end point after the reset): not serving yet, like the others.
+            catch (Exception e) when (e is GrpcStatusException or HttpRequestException or IOException or OperationCanceledException or System.Net.Sockets.SocketException)
             {
                 last = e.Message;
             }
